@@ -1,0 +1,1 @@
+"""Differential suite: every scenario against host Linux and the emulated kernel."""

@@ -1,0 +1,889 @@
+"""AF_UNIX differential scenarios (issue 2: the foundation).
+
+Each ``scenario_<area>_<behaviour>(net)`` drives sockets through a
+socket-module-like ``net`` and returns a trace of plain values.  Verified
+against the host Linux kernel; run with pytest (tests/differential) or with
+``python shared/conformance/runner.py tests/differential/scenarios_unix.py``.
+
+Rules: no ports, pids, fd numbers or random names in a trace (compare them and
+trace the comparison); unique names in /tmp (the emulated host's filesystem
+has /tmp but none of the host's other directories) and in the abstract
+namespace; no sleeps and no threads; "nothing there" checks use MSG_DONTWAIT,
+non-blocking sockets or select with timeout 0; timeouts stay <= 0.2 s and are
+multiples of 10 ms (the kernel keeps them in jiffies); every socket is closed.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import struct
+import uuid
+
+try:  # under pytest: the package's harness
+    from .harness import attempt, errname
+except ImportError:  # under shared/conformance/runner.py
+    from runner import attempt, errname  # type: ignore[no-redef]
+
+__all__ = ["attempt", "errname"]
+
+# Linux values absent from Python's socket module
+SO_NO_CHECK = 11
+SO_BSDCOMPAT = 14
+SO_SNDBUFFORCE = 32
+SO_RCVBUFFORCE = 33
+SO_PEEK_OFF = 42
+SOCK_RDM = 4
+SOCK_DCCP = 6
+SOCK_PACKET = 10
+
+INT = struct.Struct("i")
+UCRED = struct.Struct("iii")  # pid, uid, gid
+TIMEVAL = struct.Struct("ll")  # tv_sec, tv_usec
+LINGER = struct.Struct("ii")  # l_onoff, l_linger
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _path() -> str:
+    """A unique filesystem name directly in /tmp (exists on both hosts)."""
+    return f"/tmp/sl-{uuid.uuid4().hex}.sock"
+
+
+def _abstract() -> bytes:
+    return b"\0sl-" + uuid.uuid4().hex.encode()
+
+
+def _unlink(net, *paths) -> None:
+    unlink = getattr(net, "unlink", os.unlink)
+    for path in paths:
+        try:
+            unlink(path)
+        except OSError:
+            pass
+
+
+def _close(*socks) -> None:
+    for s in socks:
+        s.close()
+
+
+def _cmsg_len(n: int) -> int:  # CMSG_LEN on 64-bit Linux
+    return 16 + n
+
+
+def _cmsg_space(n: int) -> int:  # CMSG_SPACE on 64-bit Linux
+    return 16 + ((n + 7) & ~7)
+
+
+def _fds(*fds: int) -> bytes:
+    return b"".join(INT.pack(fd) for fd in fds)
+
+
+def _unfds(data: bytes) -> list:
+    return [INT.unpack_from(data, i)[0] for i in range(0, len(data) - len(data) % 4, 4)]
+
+
+def _listener(net, kind=None, backlog=5, name=None):
+    s = net.socket(net.AF_UNIX, kind if kind is not None else net.SOCK_STREAM)
+    name = name if name is not None else _path()
+    s.bind(name)
+    s.listen(backlog)
+    return s, name
+
+
+def _connected(net, kind=None):
+    """A listener, a connected client and the accepted socket (+ the path)."""
+    srv, path = _listener(net, kind)
+    cli = net.socket(net.AF_UNIX, srv.type if kind is None else kind)
+    cli.connect(path)
+    conn, _ = srv.accept()
+    return srv, cli, conn, path
+
+
+def _readable(net, s) -> bool:
+    return s in net.select([s], [], [], 0)[0]
+
+
+def _writable(net, s) -> bool:
+    return s in net.select([], [s], [], 0)[1]
+
+
+def _sockopt(s, net, opt):
+    return s.getsockopt(net.SOL_SOCKET, opt)
+
+
+def _peercred(net, s) -> tuple:
+    return UCRED.unpack(s.getsockopt(net.SOL_SOCKET, net.SO_PEERCRED, UCRED.size))
+
+
+def _fill(net, s, chunk=65536) -> int:
+    """Send from non-blocking s until EAGAIN; return the bytes sent."""
+    total = 0
+    data = b"f" * chunk
+    while True:
+        try:
+            total += s.send(data, net.MSG_DONTWAIT)
+        except BlockingIOError:
+            return total
+
+
+def _drain(net, s) -> int:
+    total = 0
+    while True:
+        try:
+            got = s.recv(1 << 20, net.MSG_DONTWAIT)
+        except BlockingIOError:
+            return total
+        if not got:
+            return total
+        total += len(got)
+
+
+# ------------------------------------------------------------------ socket()
+
+
+def scenario_socket_bad_family(net):
+    return [
+        errname(net.socket, 12345, net.SOCK_STREAM),
+        errname(net.socket, 0, net.SOCK_STREAM),  # AF_UNSPEC
+        errname(net.socket, 46, net.SOCK_DGRAM),  # >= AF_MAX
+    ]
+
+
+def scenario_socket_unix_bad_type(net):
+    return [
+        errname(net.socket, net.AF_UNIX, 999),  # >= SOCK_MAX
+        errname(net.socket, net.AF_UNIX, 11),  # SOCK_MAX
+        errname(net.socket, net.AF_UNIX, 0),
+        errname(net.socket, net.AF_UNIX, SOCK_RDM),
+        errname(net.socket, net.AF_UNIX, SOCK_DCCP),
+        errname(net.socket, net.AF_UNIX, SOCK_PACKET),
+    ]
+
+
+def scenario_socket_unix_bad_type_flags(net):
+    return [
+        errname(net.socket, net.AF_UNIX, net.SOCK_STREAM | 0x100),
+        errname(net.socket, net.AF_UNIX, net.SOCK_DGRAM | 0x40000000),
+    ]
+
+
+def scenario_socket_unix_bad_protocol(net):
+    return [
+        errname(net.socket, net.AF_UNIX, net.SOCK_STREAM, 2),
+        errname(net.socket, net.AF_UNIX, net.SOCK_DGRAM, 17),
+        errname(net.socket, net.AF_UNIX, net.SOCK_SEQPACKET, 6),
+    ]
+
+
+def scenario_socket_unix_protocol_pf_unix_accepted(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_STREAM, 1)  # PF_UNIX is allowed
+    trace = [int(s.proto), _sockopt(s, net, net.SO_PROTOCOL)]
+    s.close()
+    return trace
+
+
+def scenario_socket_unix_attributes(net):
+    trace = []
+    for kind in (net.SOCK_STREAM, net.SOCK_DGRAM, net.SOCK_SEQPACKET):
+        s = net.socket(net.AF_UNIX, kind)
+        trace.append((int(s.family), int(s.type), int(s.proto)))
+        s.close()
+    return trace
+
+
+def scenario_socket_unix_so_type_domain_protocol(net):
+    trace = []
+    for kind in (net.SOCK_STREAM, net.SOCK_DGRAM, net.SOCK_SEQPACKET):
+        s = net.socket(net.AF_UNIX, kind)
+        trace.append(
+            (
+                _sockopt(s, net, net.SO_TYPE),
+                _sockopt(s, net, net.SO_DOMAIN),
+                _sockopt(s, net, net.SO_PROTOCOL),
+            )
+        )
+        s.close()
+    return trace
+
+
+def scenario_socket_unix_raw_reads_as_dgram(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_RAW)
+    trace = [int(s.type), _sockopt(s, net, net.SO_TYPE), errname(s.listen, 1)]
+    s.close()
+    return trace
+
+
+def scenario_socket_nonblock_flag(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_DGRAM | net.SOCK_NONBLOCK)
+    s.bind(_abstract())
+    trace = [int(s.type), s.getblocking(), s.gettimeout(), errname(s.recv, 10)]
+    s.close()
+    return trace
+
+
+def scenario_socket_cloexec_flag(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_STREAM | net.SOCK_CLOEXEC)
+    trace = [int(s.type), s.getblocking(), s.get_inheritable()]
+    s.set_inheritable(True)
+    trace.append(s.get_inheritable())
+    s.set_inheritable(False)
+    trace.append(s.get_inheritable())
+    s.close()
+    return trace
+
+
+def scenario_socket_default_blocking(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    trace = [s.getblocking(), s.gettimeout(), s.get_inheritable()]
+    s.close()
+    return trace
+
+
+# --------------------------------------------------------------- socketpair
+
+
+def scenario_socketpair_default_arguments(net):
+    a, b = net.socketpair()
+    trace = [int(a.family), int(a.type), int(b.family), int(b.type)]
+    a.sendall(b"hi")
+    trace.append(b.recv(10))
+    _close(a, b)
+    return trace
+
+
+def scenario_socketpair_stream_both_directions(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    trace = [a.send(b"ping"), b.recv(100), b.send(b"pong!"), a.recv(100)]
+    _close(a, b)
+    return trace
+
+
+def scenario_socketpair_dgram_boundaries(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_DGRAM)
+    for msg in (b"one", b"two", b"three"):
+        a.send(msg)
+    trace = [b.recv(100), b.recv(100), b.recv(100), errname(b.recv, 100, net.MSG_DONTWAIT)]
+    _close(a, b)
+    return trace
+
+
+def scenario_socketpair_seqpacket_boundaries(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_SEQPACKET)
+    for msg in (b"one", b"two", b"three"):
+        a.send(msg)
+    trace = [b.recv(100), b.recv(100), b.recv(100), errname(b.recv, 100, net.MSG_DONTWAIT)]
+    _close(a, b)
+    return trace
+
+
+def scenario_socketpair_raw_is_dgram(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_RAW)
+    a.send(b"ab")
+    a.send(b"cd")
+    trace = [_sockopt(a, net, net.SO_TYPE), _sockopt(b, net, net.SO_TYPE), b.recv(100), b.recv(100)]
+    _close(a, b)
+    return trace
+
+
+def scenario_socketpair_errors(net):
+    return [
+        errname(net.socketpair, net.AF_UNIX, 999),
+        errname(net.socketpair, net.AF_UNIX, SOCK_RDM),
+        errname(net.socketpair, net.AF_UNIX, net.SOCK_STREAM, 2),
+        errname(net.socketpair, 12345, net.SOCK_STREAM),
+    ]
+
+
+def scenario_socketpair_nonblock_flag(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM | net.SOCK_NONBLOCK)
+    trace = [int(a.type), a.getblocking(), b.getblocking(), a.gettimeout(), errname(a.recv, 10)]
+    _close(a, b)
+    return trace
+
+
+def scenario_socketpair_names(net):
+    trace = []
+    for kind in (net.SOCK_STREAM, net.SOCK_DGRAM, net.SOCK_SEQPACKET):
+        a, b = net.socketpair(net.AF_UNIX, kind)
+        trace.append((a.getsockname(), a.getpeername(), b.getsockname(), b.getpeername()))
+        _close(a, b)
+    return trace
+
+
+def scenario_socketpair_bind_one_end(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    name = _abstract()
+    trace = [errname(a.bind, name), a.getsockname() == name, b.getpeername() == name]
+    a.sendall(b"still connected")
+    trace.append(b.recv(100))
+    _close(a, b)
+    return trace
+
+
+# --------------------------------------------------------------------- bind
+
+
+def scenario_bind_path_getsockname(net):
+    path = _path()
+    s = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    trace = [s.getsockname(), errname(s.bind, path)]
+    name = s.getsockname()
+    trace += [type(name).__name__, name == path]
+    s.close()
+    _unlink(net, path)
+    return trace
+
+
+def scenario_bind_path_bytes_reads_back_str(net):
+    path = _path()
+    s = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    s.bind(path.encode())
+    name = s.getsockname()
+    trace = [type(name).__name__, name == path]
+    s.close()
+    _unlink(net, path)
+    return trace
+
+
+def scenario_bind_path_in_use(net):
+    path = _path()
+    a = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    b = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    a.bind(path)
+    trace = [errname(b.bind, path), b.getsockname()]
+    _close(a, b)
+    _unlink(net, path)
+    return trace
+
+
+def scenario_bind_path_stays_in_use_after_close(net):
+    path = _path()
+    a = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    a.bind(path)
+    a.close()
+    b = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    trace = [errname(b.bind, path)]
+    _unlink(net, path)
+    trace.append(errname(b.bind, path))
+    trace.append(b.getsockname() == path)
+    b.close()
+    _unlink(net, path)
+    return trace
+
+
+def scenario_bind_abstract_getsockname(net):
+    name = _abstract()
+    s = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    s.bind(name)
+    got = s.getsockname()
+    trace = [type(got).__name__, got == name, got[:1]]
+    s.close()
+    return trace
+
+
+def scenario_bind_abstract_in_use_until_close(net):
+    name = _abstract()
+    a = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    b = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    a.bind(name)
+    trace = [errname(b.bind, name)]
+    a.close()
+    trace.append(errname(b.bind, name))  # abstract names die with the socket
+    trace.append(b.getsockname() == name)
+    b.close()
+    return trace
+
+
+def scenario_bind_abstract_namespace_per_type(net):
+    name = _abstract()
+    kinds = (net.SOCK_STREAM, net.SOCK_DGRAM, net.SOCK_SEQPACKET)
+    socks = [net.socket(net.AF_UNIX, kind) for kind in kinds]
+    trace = [errname(s.bind, name) for s in socks]
+    extra = net.socket(net.AF_UNIX, net.SOCK_SEQPACKET)
+    trace.append(errname(extra.bind, name))
+    _close(extra, *socks)
+    return trace
+
+
+def scenario_bind_path_namespace_shared_by_types(net):
+    path = _path()
+    a = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    b = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    trace = [errname(a.bind, path), errname(b.bind, path)]
+    _close(a, b)
+    _unlink(net, path)
+    return trace
+
+
+def scenario_bind_twice_einval(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    s.bind(_abstract())
+    path = _path()
+    trace = [errname(s.bind, _abstract()), errname(s.bind, path), errname(s.bind, "")]
+    s.close()
+    _unlink(net, path)
+    return trace
+
+
+def scenario_bind_autobind_empty_str(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    trace = [errname(s.bind, "")]
+    name = s.getsockname()
+    trace += [
+        type(name).__name__,
+        len(name),
+        name[:1],
+        all(c in b"0123456789abcdef" for c in name[1:]),
+    ]
+    s.close()
+    return trace
+
+
+def scenario_bind_autobind_empty_bytes(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    s.bind(b"")
+    name = s.getsockname()
+    trace = [len(name), name[:1], errname(s.bind, b""), errname(s.bind, _abstract())]
+    s.close()
+    return trace
+
+
+def scenario_bind_autobind_names_differ(net):
+    a = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    b = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    a.bind("")
+    b.bind("")
+    trace = [a.getsockname() != b.getsockname()]
+    c = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    trace.append(errname(c.bind, a.getsockname()))
+    _close(a, b, c)
+    return trace
+
+
+def scenario_bind_missing_directory(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    trace = [
+        errname(s.bind, f"/tmp/no-such-dir-{uuid.uuid4().hex}/s"),
+        s.getsockname(),
+    ]
+    s.close()
+    return trace
+
+
+def scenario_bind_parent_not_directory(net):
+    path = _path()
+    a = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    a.bind(path)
+    b = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    trace = [errname(b.bind, path + "/child")]
+    _close(a, b)
+    _unlink(net, path)
+    return trace
+
+
+def scenario_bind_existing_directory(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    trace = [errname(s.bind, "/tmp"), errname(s.bind, "/tmp/")]
+    s.close()
+    return trace
+
+
+def scenario_bind_path_too_long(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    long_path = "/tmp/" + "x" * 103  # 108 bytes: no room for the NUL
+    trace = [len(long_path), errname(s.bind, long_path), errname(s.bind, "/tmp/" + "y" * 200)]
+    s.close()
+    return trace
+
+
+def scenario_bind_longest_path(net):
+    path = _path()
+    path = path + "z" * (107 - len(path))
+    s = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    trace = [len(path), errname(s.bind, path), s.getsockname() == path]
+    s.close()
+    _unlink(net, path)
+    return trace
+
+
+def scenario_bind_abstract_lengths(net):
+    name = _abstract()
+    longest = name + b"a" * (108 - len(name))
+    s = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    t = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    trace = [
+        errname(s.bind, longest + b"b"),
+        errname(s.bind, longest),
+        s.getsockname() == longest,
+        errname(t.bind, b"\0"),  # the empty abstract name is a name too
+        t.getsockname(),
+    ]
+    _close(s, t)
+    return trace
+
+
+def scenario_bind_each_type(net):
+    trace = []
+    for kind in (net.SOCK_STREAM, net.SOCK_DGRAM, net.SOCK_SEQPACKET):
+        path = _path()
+        s = net.socket(net.AF_UNIX, kind)
+        trace.append((errname(s.bind, path), s.getsockname() == path))
+        s.close()
+        _unlink(net, path)
+    return trace
+
+
+# ------------------------------------------------------------------ connect
+
+
+def scenario_connect_missing_path(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    trace = [errname(s.connect, _path()), errname(s.getpeername)]
+    s.close()
+    return trace
+
+
+def scenario_connect_missing_directory(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    trace = [errname(s.connect, f"/tmp/no-such-dir-{uuid.uuid4().hex}/s")]
+    s.close()
+    return trace
+
+
+def scenario_connect_bound_not_listening(net):
+    path = _path()
+    a = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    a.bind(path)
+    b = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    trace = [errname(b.connect, path), errname(b.getpeername)]
+    _close(a, b)
+    _unlink(net, path)
+    return trace
+
+
+def scenario_connect_closed_listener_path(net):
+    srv, path = _listener(net)
+    srv.close()
+    s = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    trace = [errname(s.connect, path)]
+    s.close()
+    _unlink(net, path)
+    return trace
+
+
+def scenario_connect_abstract_nobody(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    d = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    trace = [errname(s.connect, _abstract()), errname(d.connect, _abstract())]
+    _close(s, d)
+    return trace
+
+
+def scenario_connect_to_directory(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    d = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    trace = [errname(s.connect, "/tmp"), errname(d.connect, "/tmp"), errname(d.sendto, b"x", "/tmp")]
+    _close(s, d)
+    return trace
+
+
+def scenario_connect_wrong_type_eprototype(net):
+    dpath = _path()
+    d = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    d.bind(dpath)
+    srv, spath = _listener(net)
+    stream = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    seq = net.socket(net.AF_UNIX, net.SOCK_SEQPACKET)
+    dg = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    trace = [
+        errname(stream.connect, dpath),
+        errname(seq.connect, spath),
+        errname(dg.connect, spath),
+        errname(dg.sendto, b"x", spath),
+    ]
+    _close(d, srv, stream, seq, dg)
+    _unlink(net, dpath, spath)
+    return trace
+
+
+def scenario_connect_already_connected(net):
+    srv, cli, conn, path = _connected(net)
+    trace = [errname(cli.connect, path), errname(conn.connect, path)]
+    _close(srv, cli, conn)
+    _unlink(net, path)
+    return trace
+
+
+def scenario_connect_socketpair_end(net):
+    srv, path = _listener(net)
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    trace = [errname(a.connect, path)]
+    _close(srv, a, b)
+    _unlink(net, path)
+    return trace
+
+
+def scenario_connect_from_listening_socket(net):
+    srv, path = _listener(net)
+    other, opath = _listener(net)
+    trace = [errname(other.connect, path)]
+    _close(srv, other)
+    _unlink(net, path, opath)
+    return trace
+
+
+def scenario_connect_names(net):
+    srv, path = _listener(net)
+    cli = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    cli.connect(path)
+    conn, peer = srv.accept()
+    trace = [
+        peer,
+        cli.getsockname(),
+        cli.getpeername() == path,
+        conn.getsockname() == path,
+        conn.getpeername(),
+        srv.getsockname() == path,
+        errname(srv.getpeername),
+    ]
+    _close(srv, cli, conn)
+    _unlink(net, path)
+    return trace
+
+
+def scenario_connect_bound_client_names(net):
+    srv, path = _listener(net)
+    cpath = _path()
+    cli = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    cli.bind(cpath)
+    cli.connect(path)
+    conn, peer = srv.accept()
+    trace = [peer == cpath, conn.getpeername() == cpath, cli.getsockname() == cpath]
+    _close(srv, cli, conn)
+    _unlink(net, path, cpath)
+    return trace
+
+
+def scenario_connect_abstract_listener(net):
+    name = _abstract()
+    srv, _ = _listener(net, name=name)
+    cli = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    trace = [errname(cli.connect, name)]
+    conn, peer = srv.accept()
+    trace += [peer, cli.getpeername() == name, conn.getsockname() == name]
+    cli.sendall(b"abstract")
+    trace.append(conn.recv(100))
+    _close(srv, cli, conn)
+    return trace
+
+
+def scenario_connect_passcred_autobinds(net):
+    srv, path = _listener(net)
+    cli = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    cli.setsockopt(net.SOL_SOCKET, net.SO_PASSCRED, 1)
+    cli.connect(path)
+    conn, peer = srv.accept()
+    name = cli.getsockname()
+    trace = [len(name), name[:1], peer == name, conn.getpeername() == name]
+    _close(srv, cli, conn)
+    _unlink(net, path)
+    return trace
+
+
+def scenario_connect_seqpacket_roundtrip(net):
+    srv, cli, conn, path = _connected(net, net.SOCK_SEQPACKET)
+    cli.send(b"first")
+    cli.send(b"second")
+    trace = [conn.recv(100), conn.recv(100), int(conn.type), _sockopt(conn, net, net.SO_TYPE)]
+    conn.send(b"reply")
+    trace.append(cli.recv(100))
+    _close(srv, cli, conn)
+    _unlink(net, path)
+    return trace
+
+
+def scenario_connect_data_before_accept(net):
+    srv, path = _listener(net)
+    cli = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    cli.connect(path)
+    cli.sendall(b"early bird")
+    conn, _ = srv.accept()
+    trace = [conn.recv(100)]
+    _close(srv, cli, conn)
+    _unlink(net, path)
+    return trace
+
+
+# ----------------------------------------------------------- listen/accept
+
+
+def scenario_listen_unbound_stream(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    q = net.socket(net.AF_UNIX, net.SOCK_SEQPACKET)
+    trace = [errname(s.listen, 1), errname(q.listen, 1), _sockopt(s, net, net.SO_ACCEPTCONN)]
+    _close(s, q)
+    return trace
+
+
+def scenario_listen_dgram_not_supported(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    s.bind(_abstract())
+    trace = [errname(s.listen, 1), errname(s.accept)]
+    s.close()
+    return trace
+
+
+def scenario_listen_connected_socket(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    srv, cli, conn, path = _connected(net)
+    trace = [errname(a.listen, 1), errname(cli.listen, 1), errname(conn.listen, 1)]
+    _close(a, b, srv, cli, conn)
+    _unlink(net, path)
+    return trace
+
+
+def scenario_listen_twice_and_acceptconn(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    s.bind(_abstract())
+    trace = [_sockopt(s, net, net.SO_ACCEPTCONN), errname(s.listen, 1)]
+    trace += [_sockopt(s, net, net.SO_ACCEPTCONN), errname(s.listen, 10), errname(s.listen)]
+    trace.append(_sockopt(s, net, net.SO_ACCEPTCONN))
+    s.close()
+    return trace
+
+
+def scenario_accept_not_listening(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    trace = [errname(s.accept)]
+    s.bind(_abstract())
+    trace.append(errname(s.accept))
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    trace.append(errname(a.accept))
+    _close(s, a, b)
+    return trace
+
+
+def scenario_accept_nonblocking_empty(net):
+    srv, path = _listener(net)
+    srv.setblocking(False)
+    trace = [errname(srv.accept)]
+    _close(srv)
+    _unlink(net, path)
+    return trace
+
+
+def scenario_accept_timeout(net):
+    srv, path = _listener(net)
+    srv.settimeout(0.05)
+    trace = [attempt(srv.accept)]
+    _close(srv)
+    _unlink(net, path)
+    return trace
+
+
+def scenario_accept_inherits_nothing_from_nonblocking_listener(net):
+    srv, path = _listener(net)
+    srv.setblocking(False)
+    cli = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    cli.connect(path)
+    conn, _ = srv.accept()
+    trace = [conn.getblocking(), conn.gettimeout(), int(conn.type), int(conn.family)]
+    _close(srv, cli, conn)
+    _unlink(net, path)
+    return trace
+
+
+def scenario_accept_order_is_fifo(net):
+    srv, path = _listener(net)
+    clients = []
+    for tag in (b"A", b"B", b"C"):
+        c = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+        c.connect(path)
+        c.send(tag)
+        clients.append(c)
+    trace = []
+    for _ in clients:
+        conn, _ = srv.accept()
+        trace.append(conn.recv(10))
+        conn.close()
+    _close(srv, *clients)
+    _unlink(net, path)
+    return trace
+
+
+def scenario_accept_backlog_full_eagain(net):
+    trace = []
+    for backlog in (0, 1, 3):
+        srv, path = _listener(net, backlog=backlog)
+        clients, results = [], []
+        for _ in range(backlog + 3):
+            c = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+            c.setblocking(False)
+            results.append(errname(c.connect, path))
+            clients.append(c)
+        conn, _ = srv.accept()  # one slot frees up
+        late = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+        late.setblocking(False)
+        results.append(errname(late.connect, path))
+        trace.append((backlog, results))
+        _close(srv, conn, late, *clients)
+        _unlink(net, path)
+    return trace
+
+
+def scenario_accept_backlog_full_with_timeout(net):
+    srv, path = _listener(net, backlog=0)
+    first = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    first.connect(path)
+    second = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    second.settimeout(0.05)
+    trace = [attempt(second.connect, path)]
+    _close(srv, first, second)
+    _unlink(net, path)
+    return trace
+
+
+def scenario_accept_listener_closed_with_pending(net):
+    srv, path = _listener(net)
+    cli = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    cli.connect(path)
+    srv.close()
+    trace = [
+        attempt(cli.recv, 10, net.MSG_DONTWAIT),
+        attempt(cli.recv, 10, net.MSG_DONTWAIT),
+        errname(cli.send, b"x"),
+    ]
+    cli.close()
+    _unlink(net, path)
+    return trace
+
+
+def scenario_accept_listener_closed_with_pending_data(net):
+    srv, path = _listener(net)
+    cli = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    cli.connect(path)
+    cli.send(b"unread")
+    srv.close()
+    trace = [
+        errname(cli.recv, 10, net.MSG_DONTWAIT),
+        _sockopt(cli, net, net.SO_ERROR),
+        errname(cli.send, b"x"),
+    ]
+    cli.close()
+    _unlink(net, path)
+    return trace
+
+
+def scenario_accept_select_readable_when_pending(net):
+    srv, path = _listener(net)
+    trace = [_readable(net, srv)]
+    cli = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    cli.connect(path)
+    trace.append(_readable(net, srv))
+    conn, _ = srv.accept()
+    trace.append(_readable(net, srv))
+    _close(srv, cli, conn)
+    _unlink(net, path)
+    return trace

@@ -1,0 +1,67 @@
+"""Every scenario of tests/differential/scenarios_*.py, on two kernels.
+
+- test_host_*: the scenario itself is sound on Linux (no crash, no hang,
+  the same trace twice in a row).
+- test_emulated_matches_linux: the emulated kernel, reached through
+  ``client.connect(daemon)``, produces the trace Linux produces.
+
+Run only the host side with ``python -m pytest tests/differential -k host``.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import pytest
+
+from .harness import (
+    HostKernel,
+    describe_diff,
+    discover,
+    emulated,
+    run_scenario,
+    well_formed,
+)
+
+SCENARIOS = discover()
+IDS = list(SCENARIOS)
+
+
+@pytest.fixture(scope="session")
+def emulated_target(request: pytest.FixtureRequest) -> str:
+    """The daemon of tests/conftest.py if it exists, else our fallback."""
+    try:
+        return request.getfixturevalue("daemon")
+    except pytest.FixtureLookupError:
+        return request.getfixturevalue("differential_daemon")
+
+
+@pytest.fixture()
+def emulated_net(emulated_target: str) -> Iterator[Any]:
+    net = emulated(emulated_target)  # a fresh process per scenario
+    try:
+        yield net
+    finally:
+        try:
+            net.close()
+        except Exception:
+            pass
+
+
+def test_enough_scenarios() -> None:
+    assert len(SCENARIOS) >= 90
+
+
+@pytest.mark.parametrize("name", IDS)
+def test_host_trace_well_formed(name: str) -> None:
+    first = run_scenario(SCENARIOS[name], HostKernel())
+    assert well_formed(first), f"{name} on Linux: {first!r}"
+    second = run_scenario(SCENARIOS[name], HostKernel())
+    assert first == second, f"{name} is not deterministic on Linux:\n{first!r}\n{second!r}"
+
+
+@pytest.mark.parametrize("name", IDS)
+def test_emulated_matches_linux(name: str, emulated_net: Any) -> None:
+    want = run_scenario(SCENARIOS[name], HostKernel())
+    assert well_formed(want), f"{name} on Linux: {want!r}"
+    got = run_scenario(SCENARIOS[name], emulated_net)
+    assert got == want, f"{name}: " + describe_diff(want, got)
