@@ -887,3 +887,819 @@ def scenario_accept_select_readable_when_pending(net):
     _close(srv, cli, conn)
     _unlink(net, path)
     return trace
+
+
+# ------------------------------------------------------------- stream data
+
+
+def scenario_stream_no_boundaries(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.send(b"ab")
+    a.send(b"cd")
+    a.send(b"ef")
+    trace = [b.recv(100)]
+    _close(a, b)
+    return trace
+
+
+def scenario_stream_partial_reads(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.send(b"abcdefgh")
+    trace = [b.recv(3), b.recv(3), b.recv(100), errname(b.recv, 1, net.MSG_DONTWAIT)]
+    _close(a, b)
+    return trace
+
+
+def scenario_stream_peek(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.send(b"hello")
+    a.send(b"world")
+    trace = [b.recv(3, net.MSG_PEEK), b.recv(100, net.MSG_PEEK), b.recv(4), b.recv(100, net.MSG_PEEK), b.recv(100)]
+    _close(a, b)
+    return trace
+
+
+def scenario_stream_dontwait_empty(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    trace = [attempt(b.recv, 10, net.MSG_DONTWAIT), attempt(b.recv, 10, net.MSG_DONTWAIT | net.MSG_PEEK)]
+    _close(a, b)
+    return trace
+
+
+def scenario_stream_waitall_collects_sends(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.send(b"abc")
+    a.send(b"def")
+    a.send(b"ghi")
+    trace = [b.recv(7, net.MSG_WAITALL), b.recv(100)]
+    _close(a, b)
+    return trace
+
+
+def scenario_stream_waitall_short_at_eof(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.send(b"abc")
+    a.shutdown(net.SHUT_WR)
+    trace = [b.recv(10, net.MSG_WAITALL), b.recv(10, net.MSG_WAITALL)]
+    _close(a, b)
+    return trace
+
+
+def scenario_stream_waitall_dontwait_partial(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.send(b"abc")
+    trace = [attempt(b.recv, 10, net.MSG_WAITALL | net.MSG_DONTWAIT)]
+    trace.append(attempt(b.recv, 10, net.MSG_WAITALL | net.MSG_DONTWAIT))
+    _close(a, b)
+    return trace
+
+
+def scenario_stream_waitall_timeout_partial(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.send(b"abc")
+    b.settimeout(0.05)
+    trace = [attempt(b.recv, 10, net.MSG_WAITALL), attempt(b.recv, 10, net.MSG_WAITALL)]
+    _close(a, b)
+    return trace
+
+
+def scenario_stream_eof_after_close(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.send(b"last words")
+    a.close()
+    trace = [b.recv(100), b.recv(100), b.recv(100), attempt(b.recv, 10, net.MSG_DONTWAIT)]
+    b.close()
+    return trace
+
+
+def scenario_stream_close_with_unread_data_resets(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.send(b"never read")
+    b.close()
+    trace = [attempt(a.recv, 10), attempt(a.recv, 10), errname(a.send, b"x")]
+    a.close()
+    return trace
+
+
+def scenario_stream_close_with_unread_data_so_error(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.send(b"never read")
+    b.close()
+    trace = [_sockopt(a, net, net.SO_ERROR), _sockopt(a, net, net.SO_ERROR), attempt(a.recv, 10)]
+    a.close()
+    return trace
+
+
+def scenario_stream_close_without_unread_data_is_eof(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.send(b"read")
+    b.recv(10)
+    b.close()
+    trace = [_sockopt(a, net, net.SO_ERROR), attempt(a.recv, 10)]
+    a.close()
+    return trace
+
+
+def scenario_stream_epipe_after_peer_close(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    b.close()
+    trace = [
+        errname(a.send, b"x"),
+        errname(a.send, b"x", net.MSG_NOSIGNAL),
+        errname(a.sendall, b"y" * 1000),
+        errname(a.sendmsg, [b"z"]),
+    ]
+    a.close()
+    return trace
+
+
+def scenario_stream_recv_into(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.send(b"0123456789")
+    buf = bytearray(4)
+    big = bytearray(20)
+    trace = [b.recv_into(buf), bytes(buf), b.recv_into(big, 3), bytes(big[:3]), b.recv_into(big), bytes(big[:3])]
+    _close(a, b)
+    return trace
+
+
+def scenario_stream_recvfrom_socketpair(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.send(b"data")
+    trace = [b.recvfrom(100)]
+    buf = bytearray(10)
+    a.send(b"more")
+    trace.append(b.recvfrom_into(buf))
+    _close(a, b)
+    return trace
+
+
+def scenario_stream_recvfrom_accepted_bound_peer(net):
+    srv, path = _listener(net)
+    cpath = _path()
+    cli = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    cli.bind(cpath)
+    cli.connect(path)
+    conn, _ = srv.accept()
+    cli.send(b"hi")
+    data, addr = conn.recvfrom(10)
+    conn.send(b"yo")
+    back, back_addr = cli.recvfrom(10)
+    trace = [data, addr == cpath, back, back_addr == path]
+    _close(srv, cli, conn)
+    _unlink(net, path, cpath)
+    return trace
+
+
+def scenario_stream_msg_trunc(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.send(b"0123456789")
+    buf = bytearray(4)
+    trace = [attempt(b.recv_into, buf, 4, net.MSG_TRUNC), bytes(buf), b.recv(100)]
+    _close(a, b)
+    return trace
+
+
+def scenario_stream_send_zero_bytes(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    trace = [a.send(b""), attempt(b.recv, 10, net.MSG_DONTWAIT), _readable(net, b)]
+    _close(a, b)
+    return trace
+
+
+def scenario_stream_recv_zero_bytes(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    trace = [attempt(b.recv, 0, net.MSG_DONTWAIT)]
+    a.send(b"x")
+    trace += [attempt(b.recv, 0), b.recv(10)]
+    _close(a, b)
+    return trace
+
+
+def scenario_stream_send_unconnected(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    q = net.socket(net.AF_UNIX, net.SOCK_SEQPACKET)
+    trace = [
+        errname(s.send, b"x"),
+        errname(s.recv, 10),
+        errname(s.sendmsg, [b"x"]),
+        errname(s.recvmsg, 10),
+        errname(q.send, b"x"),
+        errname(q.recv, 10),
+    ]
+    _close(s, q)
+    return trace
+
+
+def scenario_stream_sendto_with_address(net):
+    srv, path = _listener(net)
+    s = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    before = errname(s.sendto, b"x", path)
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    trace = [before, errname(a.sendto, b"x", path), errname(a.sendmsg, [b"x"], [], 0, path)]
+    _close(srv, s, a, b)
+    _unlink(net, path)
+    return trace
+
+
+def scenario_stream_sendall_1mib_interleaved(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.setblocking(False)
+    b.setblocking(False)
+    payload = bytes(range(256)) * 4096  # 1 MiB
+    sent = 0
+    got = bytearray()
+    eagain = 0
+    while len(got) < len(payload):
+        if sent < len(payload):
+            try:
+                sent += a.send(payload[sent : sent + 200000])
+            except BlockingIOError:
+                eagain += 1
+        try:
+            got += b.recv(262144)
+        except BlockingIOError:
+            pass
+    trace = [sent, len(got), hashlib.sha256(got).hexdigest() == hashlib.sha256(payload).hexdigest()]
+    _close(a, b)
+    return trace
+
+
+def scenario_stream_sendall_blocking_fits(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    payload = b"s" * 100000
+    a.sendall(payload)
+    got = b""
+    while len(got) < len(payload):
+        got += b.recv(65536)
+    trace = [len(got), got == payload, errname(b.recv, 1, net.MSG_DONTWAIT)]
+    _close(a, b)
+    return trace
+
+
+def scenario_stream_buffer_full(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.setblocking(False)
+    sent = _fill(net, a)
+    trace = [sent > 0, errname(a.send, b"x"), _writable(net, a), _readable(net, b)]
+    drained = _drain(net, b)
+    trace += [drained == sent, _writable(net, a), errname(a.send, b"x")]
+    _close(a, b)
+    return trace
+
+
+def scenario_stream_rcvlowat(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    b.setsockopt(net.SOL_SOCKET, net.SO_RCVLOWAT, 5)
+    a.send(b"abc")
+    trace = [_readable(net, b), attempt(b.recv, 10, net.MSG_DONTWAIT)]
+    a.send(b"defgh")
+    trace.append(b.recv(10))
+    _close(a, b)
+    return trace
+
+
+def scenario_stream_sendmsg_gather(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    trace = [a.sendmsg([b"ab", b"", bytearray(b"cd"), memoryview(b"ef")]), b.recv(100)]
+    _close(a, b)
+    return trace
+
+
+def scenario_stream_recvmsg_plain(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.send(b"message")
+    trace = [b.recvmsg(100), attempt(b.recvmsg, 3, 0, net.MSG_DONTWAIT)]
+    _close(a, b)
+    return trace
+
+
+def scenario_stream_recvmsg_into_scatter(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.send(b"0123456789")
+    x, y = bytearray(3), bytearray(4)
+    n, anc, flags, addr = b.recvmsg_into([x, y])
+    trace = [n, bytes(x), bytes(y), anc, flags, addr, b.recv(100)]
+    _close(a, b)
+    return trace
+
+
+def scenario_stream_peek_off(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.send(b"0123456789")
+    trace = [_sockopt(b, net, SO_PEEK_OFF), errname(b.setsockopt, net.SOL_SOCKET, SO_PEEK_OFF, 2)]
+    trace += [b.recv(3, net.MSG_PEEK), b.recv(3, net.MSG_PEEK), _sockopt(b, net, SO_PEEK_OFF)]
+    trace += [b.recv(4), _sockopt(b, net, SO_PEEK_OFF), b.recv(100)]
+    _close(a, b)
+    return trace
+
+
+# ----------------------------------------------------------------- shutdown
+
+
+def scenario_shutdown_wr(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.send(b"before")
+    a.shutdown(net.SHUT_WR)
+    trace = [b.recv(100), b.recv(100), errname(a.send, b"x"), errname(a.send, b"x", net.MSG_NOSIGNAL)]
+    b.send(b"reverse still open")
+    trace.append(a.recv(100))
+    _close(a, b)
+    return trace
+
+
+def scenario_shutdown_rd(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    b.send(b"queued")
+    a.shutdown(net.SHUT_RD)
+    trace = [attempt(a.recv, 100), attempt(a.recv, 100), errname(b.send, b"x"), _readable(net, a)]
+    a.send(b"forward still open")
+    trace.append(b.recv(100))
+    _close(a, b)
+    return trace
+
+
+def scenario_shutdown_rdwr(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.shutdown(net.SHUT_RDWR)
+    trace = [
+        attempt(a.recv, 10),
+        errname(a.send, b"x"),
+        attempt(b.recv, 10),
+        errname(b.send, b"x"),
+        _readable(net, a),
+        _readable(net, b),
+        _writable(net, b),
+    ]
+    _close(a, b)
+    return trace
+
+
+def scenario_shutdown_unconnected(net):
+    trace = []
+    for kind in (net.SOCK_STREAM, net.SOCK_DGRAM, net.SOCK_SEQPACKET):
+        s = net.socket(net.AF_UNIX, kind)
+        trace.append(errname(s.shutdown, net.SHUT_RDWR))
+        trace.append(errname(s.send, b"x"))
+        s.close()
+    return trace
+
+
+def scenario_shutdown_listener(net):
+    srv, path = _listener(net)
+    trace = [errname(srv.shutdown, net.SHUT_RDWR), _readable(net, srv)]
+    cli = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    trace.append(errname(cli.connect, path))
+    _close(srv, cli)
+    _unlink(net, path)
+    return trace
+
+
+def scenario_shutdown_bad_how(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    trace = [errname(a.shutdown, 3), errname(a.shutdown, -1), errname(a.shutdown, 100)]
+    a.send(b"unaffected")
+    trace.append(b.recv(100))
+    _close(a, b)
+    return trace
+
+
+def scenario_shutdown_twice(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    trace = [errname(a.shutdown, net.SHUT_WR), errname(a.shutdown, net.SHUT_WR), errname(a.shutdown, net.SHUT_RD)]
+    trace += [attempt(b.recv, 10), attempt(a.recv, 10)]
+    _close(a, b)
+    return trace
+
+
+def scenario_shutdown_seqpacket(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_SEQPACKET)
+    a.send(b"msg")
+    a.shutdown(net.SHUT_WR)
+    trace = [b.recv(100), attempt(b.recv, 100), errname(a.send, b"x")]
+    b.shutdown(net.SHUT_RD)
+    trace.append(errname(a.send, b"y"))
+    _close(a, b)
+    return trace
+
+
+def scenario_shutdown_dgram_pair(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_DGRAM)
+    a.shutdown(net.SHUT_WR)
+    trace = [errname(a.send, b"x"), errname(b.send, b"to a"), attempt(a.recv, 10, net.MSG_DONTWAIT)]
+    trace.append(attempt(b.recv, 10, net.MSG_DONTWAIT))
+    _close(a, b)
+    return trace
+
+
+def scenario_shutdown_dgram_rd(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_DGRAM)
+    b.send(b"queued")
+    a.shutdown(net.SHUT_RD)
+    trace = [errname(b.send, b"x"), attempt(a.recv, 10, net.MSG_DONTWAIT), attempt(a.recv, 10, net.MSG_DONTWAIT)]
+    trace.append(errname(a.send, b"a->b"))
+    trace.append(attempt(b.recv, 10, net.MSG_DONTWAIT))
+    _close(a, b)
+    return trace
+
+
+def scenario_shutdown_select_after_peer_wr(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    trace = [_readable(net, b)]
+    a.shutdown(net.SHUT_WR)
+    trace += [_readable(net, b), _writable(net, b), _writable(net, a)]
+    _close(a, b)
+    return trace
+
+
+# -------------------------------------------------------------------- dgram
+
+
+def _dgram_bound(net, name=None):
+    s = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    name = name if name is not None else _path()
+    s.bind(name)
+    return s, name
+
+
+def scenario_dgram_short_read_discards_rest(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_DGRAM)
+    a.send(b"0123456789")
+    a.send(b"next")
+    trace = [b.recv(4), b.recv(100)]
+    _close(a, b)
+    return trace
+
+
+def scenario_dgram_msg_trunc_real_length(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_DGRAM)
+    a.send(b"0123456789")
+    a.send(b"abc")
+    buf = bytearray(4)
+    trace = [b.recv_into(buf, 4, net.MSG_TRUNC), bytes(buf)]
+    buf = bytearray(4)
+    trace += [b.recv_into(buf, 4, net.MSG_TRUNC), bytes(buf)]
+    _close(a, b)
+    return trace
+
+
+def scenario_dgram_recvmsg_trunc_flag(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_DGRAM)
+    a.send(b"0123456789")
+    a.send(b"fits")
+    data, anc, flags, addr = b.recvmsg(4)
+    trace = [data, anc, bool(flags & net.MSG_TRUNC), addr]
+    data, anc, flags, addr = b.recvmsg(100)
+    trace += [data, flags]
+    _close(a, b)
+    return trace
+
+
+def scenario_dgram_peek(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_DGRAM)
+    a.send(b"first")
+    a.send(b"second")
+    trace = [b.recv(3, net.MSG_PEEK), b.recv(100, net.MSG_PEEK), b.recv(100), b.recv(100, net.MSG_PEEK), b.recv(100)]
+    _close(a, b)
+    return trace
+
+
+def scenario_dgram_dontwait_empty(net):
+    s, path = _dgram_bound(net)
+    trace = [errname(s.recv, 10, net.MSG_DONTWAIT), errname(s.recvfrom, 10, net.MSG_DONTWAIT)]
+    s.close()
+    _unlink(net, path)
+    return trace
+
+
+def scenario_dgram_zero_length(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_DGRAM)
+    trace = [a.send(b""), _readable(net, b), attempt(b.recv, 10, net.MSG_DONTWAIT), attempt(b.recv, 10, net.MSG_DONTWAIT)]
+    _close(a, b)
+    return trace
+
+
+def scenario_dgram_sendto_recvfrom_bound_sender(net):
+    r, rpath = _dgram_bound(net)
+    s, spath = _dgram_bound(net)
+    trace = [s.sendto(b"hello", rpath)]
+    data, addr = r.recvfrom(100)
+    trace += [data, addr == spath, type(addr).__name__]
+    r.sendto(b"back", addr)
+    trace.append(s.recvfrom(100) == (b"back", rpath))
+    _close(r, s)
+    _unlink(net, rpath, spath)
+    return trace
+
+
+def scenario_dgram_recvfrom_unbound_sender(net):
+    r, rpath = _dgram_bound(net)
+    s = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    s.sendto(b"anon", rpath)
+    trace = [r.recvfrom(100), s.getsockname()]
+    _close(r, s)
+    _unlink(net, rpath)
+    return trace
+
+
+def scenario_dgram_recvfrom_autobound_sender(net):
+    r, rpath = _dgram_bound(net)
+    s = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    s.bind("")
+    s.sendto(b"auto", rpath)
+    data, addr = r.recvfrom(100)
+    trace = [data, addr == s.getsockname(), len(addr), addr[:1]]
+    _close(r, s)
+    _unlink(net, rpath)
+    return trace
+
+
+def scenario_dgram_recvfrom_abstract_sender(net):
+    r, rname = _dgram_bound(net, _abstract())
+    s, sname = _dgram_bound(net, _abstract())
+    s.sendto(b"abs", rname)
+    data, addr = r.recvfrom(100)
+    trace = [data, addr == sname, type(addr).__name__]
+    _close(r, s)
+    return trace
+
+
+def scenario_dgram_passcred_autobinds_sender(net):
+    r, rpath = _dgram_bound(net)
+    s = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    s.setsockopt(net.SOL_SOCKET, net.SO_PASSCRED, 1)
+    s.sendto(b"cred", rpath)
+    data, addr = r.recvfrom(100)
+    name = s.getsockname()
+    trace = [data, len(name), name[:1], addr == name]
+    _close(r, s)
+    _unlink(net, rpath)
+    return trace
+
+
+def scenario_dgram_send_unconnected(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    trace = [errname(s.send, b"x"), errname(s.sendmsg, [b"x"]), errname(s.getpeername)]
+    s.bind("")
+    trace.append(errname(s.send, b"x"))
+    s.close()
+    return trace
+
+
+def scenario_dgram_sendto_missing_path(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    trace = [
+        errname(s.sendto, b"x", _path()),
+        errname(s.sendto, b"x", f"/tmp/no-such-dir-{uuid.uuid4().hex}/s"),
+        errname(s.sendto, b"x", _abstract()),
+    ]
+    s.close()
+    return trace
+
+
+def scenario_dgram_sendto_dead_path(net):
+    r, rpath = _dgram_bound(net)
+    r.close()
+    s = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    trace = [errname(s.sendto, b"x", rpath), errname(s.connect, rpath)]
+    s.close()
+    _unlink(net, rpath)
+    return trace
+
+
+def scenario_dgram_connect_and_send(net):
+    r, rpath = _dgram_bound(net)
+    s = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    trace = [errname(s.connect, rpath), s.getpeername() == rpath, s.getsockname()]
+    s.send(b"via connect")
+    trace.append(r.recv(100))
+    trace.append(errname(r.getpeername))
+    _close(r, s)
+    _unlink(net, rpath)
+    return trace
+
+
+def scenario_dgram_connect_errors(net):
+    spath = _path()
+    st = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    st.bind(spath)
+    s = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    trace = [errname(s.connect, _path()), errname(s.connect, spath), errname(s.connect, _abstract())]
+    _close(st, s)
+    _unlink(net, spath)
+    return trace
+
+
+def scenario_dgram_sendto_peer_connected_elsewhere(net):
+    a, apath = _dgram_bound(net)
+    b, bpath = _dgram_bound(net)
+    c = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    a.connect(bpath)  # a accepts datagrams only from b now
+    trace = [errname(c.sendto, b"x", apath), errname(c.connect, apath)]
+    trace.append(errname(b.sendto, b"from b", apath))
+    trace.append(a.recv(100))
+    _close(a, b, c)
+    _unlink(net, apath, bpath)
+    return trace
+
+
+def scenario_dgram_connected_sendto_other(net):
+    r1, p1 = _dgram_bound(net)
+    r2, p2 = _dgram_bound(net)
+    s = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    s.connect(p1)
+    trace = [errname(s.sendto, b"to r2", p2), attempt(r2.recv, 100, net.MSG_DONTWAIT), attempt(r1.recv, 100, net.MSG_DONTWAIT)]
+    _close(r1, r2, s)
+    _unlink(net, p1, p2)
+    return trace
+
+
+def scenario_dgram_reconnect(net):
+    r1, p1 = _dgram_bound(net)
+    r2, p2 = _dgram_bound(net)
+    s = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    s.connect(p1)
+    s.send(b"one")
+    s.connect(p2)
+    s.send(b"two")
+    trace = [r1.recv(10), r2.recv(10), s.getpeername() == p2]
+    _close(r1, r2, s)
+    _unlink(net, p1, p2)
+    return trace
+
+
+def scenario_dgram_socketpair_peer_closed(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_DGRAM)
+    a.send(b"pending")
+    a.close()
+    trace = [
+        attempt(b.recv, 10, net.MSG_DONTWAIT),
+        attempt(b.recv, 10, net.MSG_DONTWAIT),
+        errname(b.send, b"x"),
+        errname(b.send, b"x"),
+        errname(b.getpeername),
+    ]
+    b.close()
+    return trace
+
+
+def scenario_dgram_connected_peer_closed(net):
+    r, rpath = _dgram_bound(net)
+    s = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    s.connect(rpath)
+    r.close()
+    trace = [errname(s.send, b"x"), errname(s.send, b"x"), _sockopt(s, net, net.SO_ERROR)]
+    s.close()
+    _unlink(net, rpath)
+    return trace
+
+
+def scenario_dgram_receiver_queue_full(net):
+    r, rpath = _dgram_bound(net)
+    s = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    s.setblocking(False)
+    results = [errname(s.sendto, b"d%d" % i, rpath) for i in range(14)]
+    trace = [results, _writable(net, s)]
+    trace += [r.recv(10), errname(s.sendto, b"again", rpath)]
+    _close(r, s)
+    _unlink(net, rpath)
+    return trace
+
+
+def scenario_dgram_socketpair_fills_up(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_DGRAM)
+    a.setblocking(False)
+    count = 0
+    while count < 100000:
+        try:
+            a.send(b"x" * 1000)
+        except BlockingIOError:
+            break
+        count += 1
+    trace = [count > 10, count < 100000, errname(a.send, b"y"), len(b.recv(2000)), errname(a.send, b"y")]
+    _close(a, b)
+    return trace
+
+
+def scenario_dgram_too_big(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_DGRAM)
+    trace = [errname(a.send, b"x" * 300000), errname(a.send, b"x" * 212992)]
+    a.setsockopt(net.SOL_SOCKET, net.SO_SNDBUF, 8192)
+    trace += [errname(a.send, b"x" * 17000), errname(a.send, b"x" * 16000)]
+    _close(a, b)
+    return trace
+
+
+def scenario_dgram_sendmsg_to_address(net):
+    r, rpath = _dgram_bound(net)
+    s = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    trace = [s.sendmsg([b"gath", b"ered"], [], 0, rpath), r.recv(100)]
+    _close(r, s)
+    _unlink(net, rpath)
+    return trace
+
+
+def scenario_dgram_recvfrom_socketpair(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_DGRAM)
+    a.send(b"pair")
+    trace = [b.recvfrom(10), attempt(b.recvmsg, 10, 0, net.MSG_DONTWAIT)]
+    _close(a, b)
+    return trace
+
+
+def scenario_dgram_bind_after_connect(net):
+    r, rpath = _dgram_bound(net)
+    s = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    s.connect(rpath)
+    spath = _path()
+    trace = [errname(s.bind, spath), s.getsockname() == spath]
+    s.send(b"x")
+    data, addr = r.recvfrom(10)
+    trace += [data, addr == spath]
+    _close(r, s)
+    _unlink(net, rpath, spath)
+    return trace
+
+
+# ---------------------------------------------------------------- seqpacket
+
+
+def scenario_seqpacket_truncation(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_SEQPACKET)
+    a.send(b"0123456789")
+    a.send(b"second")
+    trace = [b.recv(4), b.recv(100)]
+    _close(a, b)
+    return trace
+
+
+def scenario_seqpacket_recvmsg_trunc_flag(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_SEQPACKET)
+    a.send(b"0123456789")
+    a.send(b"ok")
+    data, anc, flags, addr = b.recvmsg(4)
+    trace = [data, bool(flags & net.MSG_TRUNC)]
+    data, anc, flags, addr = b.recvmsg(100)
+    trace += [data, bool(flags & net.MSG_TRUNC)]
+    _close(a, b)
+    return trace
+
+
+def scenario_seqpacket_msg_trunc_real_length(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_SEQPACKET)
+    a.send(b"0123456789")
+    buf = bytearray(4)
+    trace = [b.recv_into(buf, 4, net.MSG_TRUNC), bytes(buf)]
+    _close(a, b)
+    return trace
+
+
+def scenario_seqpacket_peek(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_SEQPACKET)
+    a.send(b"alpha")
+    a.send(b"beta")
+    trace = [b.recv(2, net.MSG_PEEK), b.recv(100, net.MSG_PEEK), b.recv(100), b.recv(100)]
+    _close(a, b)
+    return trace
+
+
+def scenario_seqpacket_eof_and_epipe(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_SEQPACKET)
+    a.send(b"bye")
+    a.close()
+    trace = [b.recv(100), attempt(b.recv, 100), attempt(b.recv, 100, net.MSG_DONTWAIT), errname(b.send, b"x")]
+    b.close()
+    return trace
+
+
+def scenario_seqpacket_close_with_unread_resets(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_SEQPACKET)
+    a.send(b"unread")
+    b.close()
+    trace = [attempt(a.recv, 10), attempt(a.recv, 10), errname(a.send, b"x")]
+    a.close()
+    return trace
+
+
+def scenario_seqpacket_zero_length(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_SEQPACKET)
+    trace = [a.send(b""), a.send(b"after")]
+    trace += [attempt(b.recv, 10, net.MSG_DONTWAIT), attempt(b.recv, 10, net.MSG_DONTWAIT)]
+    _close(a, b)
+    return trace
+
+
+def scenario_seqpacket_sendto_connected_ignores_address(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_SEQPACKET)
+    trace = [errname(a.sendto, b"addr ignored", _path()), attempt(b.recv, 100, net.MSG_DONTWAIT)]
+    _close(a, b)
+    return trace
+
+
+def scenario_seqpacket_waitall_keeps_boundaries(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_SEQPACKET)
+    a.send(b"ab")
+    a.send(b"cd")
+    trace = [b.recv(10, net.MSG_WAITALL), b.recv(10, net.MSG_WAITALL)]
+    _close(a, b)
+    return trace
