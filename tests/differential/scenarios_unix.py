@@ -1703,3 +1703,268 @@ def scenario_seqpacket_waitall_keeps_boundaries(net):
     trace = [b.recv(10, net.MSG_WAITALL), b.recv(10, net.MSG_WAITALL)]
     _close(a, b)
     return trace
+
+
+# ------------------------------------------------------ ancillary: rights
+
+
+def _rights(net, *fds):
+    return [(net.SOL_SOCKET, net.SCM_RIGHTS, _fds(*fds))]
+
+
+def _received_fds(net, anc) -> list:
+    fds = []
+    for level, kind, payload in anc:
+        if level == net.SOL_SOCKET and kind == net.SCM_RIGHTS:
+            fds += _unfds(payload)
+    return fds
+
+
+def _anc_shape(anc) -> list:
+    return [(level, kind, len(payload)) for level, kind, payload in anc]
+
+
+def scenario_scm_rights_pass_socket(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    x, y = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    trace = [a.sendmsg([b"F"], _rights(net, x.fileno()))]
+    x.close()  # the fd in flight keeps the socket alive
+    data, anc, flags, addr = b.recvmsg(100, _cmsg_space(4))
+    trace += [data, _anc_shape(anc), flags, addr]
+    (fd,) = _received_fds(net, anc)
+    z = net.socket(fileno=fd)
+    trace += [int(z.family), int(z.type)]
+    y.send(b"through the passed fd")
+    trace.append(z.recv(100))
+    z.send(b"and back")
+    trace.append(y.recv(100))
+    _close(a, b, y, z)
+    return trace
+
+
+def scenario_scm_rights_two_fds(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_DGRAM)
+    x, y = net.socketpair(net.AF_UNIX, net.SOCK_SEQPACKET)
+    a.sendmsg([b"two"], _rights(net, x.fileno(), y.fileno()))
+    _close(x, y)
+    data, anc, flags, addr = b.recvmsg(100, _cmsg_space(8))
+    trace = [data, _anc_shape(anc), flags]
+    fx, fy = _received_fds(net, anc)
+    trace.append(fx != fy)
+    sx, sy = net.socket(fileno=fx), net.socket(fileno=fy)
+    sx.send(b"seq")
+    trace += [sy.recv(100), _sockopt(sy, net, net.SO_TYPE)]
+    _close(a, b, sx, sy)
+    return trace
+
+
+def scenario_scm_rights_ctrunc_drops_fds(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    x, y = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.sendmsg([b"R"], _rights(net, x.fileno()))
+    x.close()
+    data, anc, flags, addr = b.recvmsg(100)  # no room for ancillary data
+    trace = [data, anc, bool(flags & net.MSG_CTRUNC)]
+    trace.append(attempt(y.recv, 10, net.MSG_DONTWAIT))  # the dropped fd was closed
+    _close(a, b, y)
+    return trace
+
+
+def scenario_scm_rights_ctrunc_partial(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_DGRAM)
+    x, y = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.sendmsg([b"R2"], _rights(net, x.fileno(), y.fileno()))
+    data, anc, flags, addr = b.recvmsg(100, _cmsg_len(4))
+    trace = [data, _anc_shape(anc), bool(flags & net.MSG_CTRUNC)]
+    for fd in _received_fds(net, anc):
+        net.socket(fileno=fd).close()
+    _close(a, b, x, y)
+    return trace
+
+
+def scenario_scm_rights_bad_fd(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    trace = [
+        errname(a.sendmsg, [b"x"], _rights(net, -1)),
+        errname(a.sendmsg, [b"x"], _rights(net, 999999)),
+        attempt(b.recv, 10, net.MSG_DONTWAIT),
+    ]
+    _close(a, b)
+    return trace
+
+
+def scenario_scm_rights_too_many_fds(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_DGRAM)
+    x, y = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    trace = [
+        errname(a.sendmsg, [b"many"], _rights(net, *[x.fileno()] * 254)),
+        errname(a.sendmsg, [b"max"], _rights(net, *[x.fileno()] * 253)),
+    ]
+    data, anc, flags, addr = b.recvmsg(100)
+    trace += [data, anc, bool(flags & net.MSG_CTRUNC)]
+    _close(a, b, x, y)
+    return trace
+
+
+def scenario_scm_rights_stream_message_boundary(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    x, y = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.send(b"plain-")
+    a.sendmsg([b"with-fd"], _rights(net, x.fileno()))
+    a.send(b"-after")
+    trace = []
+    for _ in range(2):
+        data, anc, flags, addr = b.recvmsg(100, _cmsg_space(4))
+        trace.append((data, _anc_shape(anc), flags))
+        for fd in _received_fds(net, anc):
+            net.socket(fileno=fd).close()
+    trace.append(attempt(b.recv, 100, net.MSG_DONTWAIT))
+    _close(a, b, x, y)
+    return trace
+
+
+def scenario_scm_rights_peek_then_read(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_DGRAM)
+    x, y = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.sendmsg([b"P"], _rights(net, x.fileno()))
+    trace = []
+    for flags in (net.MSG_PEEK, 0):
+        data, anc, rflags, addr = b.recvmsg(100, _cmsg_space(4), flags)
+        trace.append((data, _anc_shape(anc), rflags))
+        for fd in _received_fds(net, anc):
+            net.socket(fileno=fd).close()
+    _close(a, b, x, y)
+    return trace
+
+
+def scenario_scm_rights_to_listener_path(net):
+    r = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    rpath = _path()
+    r.bind(rpath)
+    s = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    x, y = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    s.sendmsg([b"fd by path"], _rights(net, x.fileno()), 0, rpath)
+    data, anc, flags, addr = r.recvmsg(100, _cmsg_space(4))
+    trace = [data, _anc_shape(anc), addr]
+    (fd,) = _received_fds(net, anc)
+    z = net.socket(fileno=fd)
+    z.send(b"z->y")
+    trace.append(y.recv(10))
+    _close(r, s, x, y, z)
+    _unlink(net, rpath)
+    return trace
+
+
+def scenario_scm_unknown_type_and_level(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_DGRAM)
+    trace = [
+        errname(a.sendmsg, [b"x"], [(net.SOL_SOCKET, 99, b"")]),
+        errname(a.sendmsg, [b"ignored level"], [(0, 1, b"\0\0\0\0")]),
+        attempt(b.recv, 100, net.MSG_DONTWAIT),
+        attempt(b.recv, 100, net.MSG_DONTWAIT),
+    ]
+    _close(a, b)
+    return trace
+
+
+def scenario_cmsg_len_and_space(net):
+    return [net.CMSG_LEN(0), net.CMSG_LEN(4), net.CMSG_SPACE(4), net.CMSG_SPACE(12), net.CMSG_LEN(12)]
+
+
+# ------------------------------------------------- ancillary: credentials
+
+
+def _creds_in(net, anc) -> list:
+    return [UCRED.unpack(p) for level, kind, p in anc if level == net.SOL_SOCKET and kind == net.SCM_CREDENTIALS]
+
+
+def scenario_scm_credentials_need_passcred(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.send(b"no creds")
+    trace = [b.recvmsg(100, _cmsg_space(UCRED.size))[:3]]
+    trace += [_sockopt(b, net, net.SO_PASSCRED), errname(b.setsockopt, net.SOL_SOCKET, net.SO_PASSCRED, 1)]
+    trace.append(_sockopt(b, net, net.SO_PASSCRED))
+    a.send(b"creds")
+    data, anc, flags, addr = b.recvmsg(100, _cmsg_space(UCRED.size))
+    me = _peercred(net, b)
+    trace += [data, _anc_shape(anc), flags, _creds_in(net, anc) == [me], me[0] > 0]
+    _close(a, b)
+    return trace
+
+
+def scenario_scm_credentials_dgram(net):
+    r, rpath = _dgram_bound(net)
+    r.setsockopt(net.SOL_SOCKET, net.SO_PASSCRED, 1)
+    s = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    s.sendto(b"who", rpath)
+    data, anc, flags, addr = r.recvmsg(100, _cmsg_space(UCRED.size))
+    x, y = net.socketpair()
+    me = _peercred(net, x)
+    trace = [data, _anc_shape(anc), _creds_in(net, anc) == [me], addr, s.getsockname()]
+    _close(r, s, x, y)
+    _unlink(net, rpath)
+    return trace
+
+
+def scenario_scm_credentials_explicit(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_DGRAM)
+    me = _peercred(net, a)
+    b.setsockopt(net.SOL_SOCKET, net.SO_PASSCRED, 1)
+    trace = [a.sendmsg([b"mine"], [(net.SOL_SOCKET, net.SCM_CREDENTIALS, UCRED.pack(*me))])]
+    data, anc, flags, addr = b.recvmsg(100, _cmsg_space(UCRED.size))
+    trace += [data, _creds_in(net, anc) == [me]]
+    trace.append(errname(a.sendmsg, [b"x"], [(net.SOL_SOCKET, net.SCM_CREDENTIALS, b"\0" * 8)]))
+    trace.append(errname(a.sendmsg, [b"x"], [(net.SOL_SOCKET, net.SCM_CREDENTIALS, UCRED.pack(999999999, me[1], me[2]))]))
+    _close(a, b)
+    return trace
+
+
+def scenario_scm_credentials_ctrunc(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_SEQPACKET)
+    b.setsockopt(net.SOL_SOCKET, net.SO_PASSCRED, 1)
+    a.send(b"tiny")
+    data, anc, flags, addr = b.recvmsg(100, 8)
+    trace = [data, anc, bool(flags & net.MSG_CTRUNC)]
+    _close(a, b)
+    return trace
+
+
+def scenario_so_peercred_socketpair(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    ca, cb = _peercred(net, a), _peercred(net, b)
+    trace = [ca == cb, ca[0] > 0, ca[1] >= 0, ca[2] >= 0, len(a.getsockopt(net.SOL_SOCKET, net.SO_PEERCRED, 12))]
+    trace.append(len(a.getsockopt(net.SOL_SOCKET, net.SO_PEERCRED, 64)))
+    trace.append(len(a.getsockopt(net.SOL_SOCKET, net.SO_PEERCRED, 4)))
+    _close(a, b)
+    return trace
+
+
+def scenario_so_peercred_unconnected(net):
+    trace = []
+    for kind in (net.SOCK_STREAM, net.SOCK_DGRAM, net.SOCK_SEQPACKET):
+        s = net.socket(net.AF_UNIX, kind)
+        trace.append(_peercred(net, s))
+        s.close()
+    return trace
+
+
+def scenario_so_peercred_connected_and_listener(net):
+    srv, cli, conn, path = _connected(net)
+    x, y = net.socketpair()
+    me = _peercred(net, x)
+    trace = [_peercred(net, cli) == me, _peercred(net, conn) == me, _peercred(net, srv) == me]
+    _close(srv, cli, conn, x, y)
+    _unlink(net, path)
+    return trace
+
+
+def scenario_so_peercred_dgram_connect(net):
+    r, rpath = _dgram_bound(net)
+    s = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    s.connect(rpath)
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_DGRAM)
+    me = _peercred(net, a)
+    trace = [_peercred(net, s), _peercred(net, r), _peercred(net, b) == me]
+    _close(r, s, a, b)
+    _unlink(net, rpath)
+    return trace
