@@ -1968,3 +1968,539 @@ def scenario_so_peercred_dgram_connect(net):
     _close(r, s, a, b)
     _unlink(net, rpath)
     return trace
+
+
+# ------------------------------------------------------ SOL_SOCKET options
+
+
+def _int_defaults(net, s) -> list:
+    names = [
+        "SO_DEBUG", "SO_REUSEADDR", "SO_TYPE", "SO_ERROR", "SO_DONTROUTE",
+        "SO_BROADCAST", "SO_SNDBUF", "SO_RCVBUF", "SO_KEEPALIVE", "SO_OOBINLINE",
+        "SO_PRIORITY", "SO_RCVLOWAT", "SO_PASSCRED", "SO_ACCEPTCONN", "SO_REUSEPORT",
+        "SO_DOMAIN", "SO_PROTOCOL",
+    ]
+    return [(name, s.getsockopt(net.SOL_SOCKET, getattr(net, name))) for name in names] + [
+        ("SO_NO_CHECK", s.getsockopt(net.SOL_SOCKET, SO_NO_CHECK)),
+        ("SO_BSDCOMPAT", s.getsockopt(net.SOL_SOCKET, SO_BSDCOMPAT)),
+        ("SO_PEEK_OFF", s.getsockopt(net.SOL_SOCKET, SO_PEEK_OFF)),
+    ]
+
+
+def _struct_defaults(net, s) -> list:
+    return [
+        s.getsockopt(net.SOL_SOCKET, net.SO_LINGER, LINGER.size),
+        s.getsockopt(net.SOL_SOCKET, net.SO_RCVTIMEO, TIMEVAL.size),
+        s.getsockopt(net.SOL_SOCKET, net.SO_SNDTIMEO, TIMEVAL.size),
+    ]
+
+
+def scenario_sockopt_defaults_stream(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    trace = _int_defaults(net, s) + _struct_defaults(net, s)
+    s.close()
+    return trace
+
+
+def scenario_sockopt_defaults_dgram(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    trace = _int_defaults(net, s) + _struct_defaults(net, s)
+    s.close()
+    return trace
+
+
+def scenario_sockopt_defaults_seqpacket(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_SEQPACKET)
+    trace = _int_defaults(net, s) + _struct_defaults(net, s)
+    s.close()
+    return trace
+
+
+def scenario_sockopt_defaults_socketpair_and_accepted(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    srv, cli, conn, path = _connected(net)
+    trace = [_int_defaults(net, a), _int_defaults(net, conn), _int_defaults(net, srv)]
+    _close(a, b, srv, cli, conn)
+    _unlink(net, path)
+    return trace
+
+
+def scenario_sockopt_boolean_flags(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    trace = []
+    for opt in (
+        net.SO_DEBUG, net.SO_REUSEADDR, net.SO_DONTROUTE, net.SO_BROADCAST,
+        net.SO_KEEPALIVE, net.SO_OOBINLINE, net.SO_PASSCRED, SO_NO_CHECK, SO_BSDCOMPAT,
+    ):
+        row = [opt]
+        for value in (1, 7, -1, 0):
+            s.setsockopt(net.SOL_SOCKET, opt, value)
+            row.append(s.getsockopt(net.SOL_SOCKET, opt))
+        trace.append(tuple(row))
+    s.close()
+    return trace
+
+
+def scenario_sockopt_buffer_sizes_double(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    trace = []
+    for value in (0, 1, 1000, 2304, 2305, 4608, 10000, 100000):
+        s.setsockopt(net.SOL_SOCKET, net.SO_SNDBUF, value)
+        s.setsockopt(net.SOL_SOCKET, net.SO_RCVBUF, value)
+        trace.append((value, _sockopt(s, net, net.SO_SNDBUF), _sockopt(s, net, net.SO_RCVBUF)))
+    s.close()
+    return trace
+
+
+def scenario_sockopt_buffer_force(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    trace = []
+    for value in (0, 3000, 50000):
+        trace.append(errname(s.setsockopt, net.SOL_SOCKET, SO_SNDBUFFORCE, value))
+        trace.append(errname(s.setsockopt, net.SOL_SOCKET, SO_RCVBUFFORCE, value))
+        trace.append((_sockopt(s, net, net.SO_SNDBUF), _sockopt(s, net, net.SO_RCVBUF)))
+    s.close()
+    return trace
+
+
+def scenario_sockopt_rcvlowat(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    trace = []
+    for value in (0, 1, 5, 100000, -1, -100):
+        s.setsockopt(net.SOL_SOCKET, net.SO_RCVLOWAT, value)
+        trace.append((value, _sockopt(s, net, net.SO_RCVLOWAT)))
+    s.close()
+    return trace
+
+
+def scenario_sockopt_priority_as_root(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    trace = []
+    for value in (0, 6, 7, 100, -1):
+        trace.append((value, errname(s.setsockopt, net.SOL_SOCKET, net.SO_PRIORITY, value), _sockopt(s, net, net.SO_PRIORITY)))
+    s.close()
+    return trace
+
+
+def scenario_sockopt_timeval_roundtrip(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    trace = []
+    for opt in (net.SO_RCVTIMEO, net.SO_SNDTIMEO):
+        for tv in ((0, 200000), (1, 500000), (3, 0), (0, 0)):
+            trace.append(errname(s.setsockopt, net.SOL_SOCKET, opt, TIMEVAL.pack(*tv)))
+            trace.append(TIMEVAL.unpack(s.getsockopt(net.SOL_SOCKET, opt, TIMEVAL.size)))
+    s.close()
+    return trace
+
+
+def scenario_sockopt_timeval_errors(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    opt = net.SO_RCVTIMEO
+    s.setsockopt(net.SOL_SOCKET, opt, TIMEVAL.pack(2, 0))
+    trace = [
+        errname(s.setsockopt, net.SOL_SOCKET, opt, TIMEVAL.pack(0, 1000000)),
+        errname(s.setsockopt, net.SOL_SOCKET, opt, TIMEVAL.pack(0, -1)),
+        errname(s.setsockopt, net.SOL_SOCKET, opt, b"\0" * 8),
+        TIMEVAL.unpack(s.getsockopt(net.SOL_SOCKET, opt, TIMEVAL.size)),
+        errname(s.setsockopt, net.SOL_SOCKET, opt, TIMEVAL.pack(-1, 0)),  # negative: no timeout
+        TIMEVAL.unpack(s.getsockopt(net.SOL_SOCKET, opt, TIMEVAL.size)),
+        len(s.getsockopt(net.SOL_SOCKET, opt, 8)),
+    ]
+    s.close()
+    return trace
+
+
+def scenario_sockopt_linger(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    trace = []
+    for value in ((1, 5), (0, 9), (1, 0), (0, 0)):
+        trace.append(errname(s.setsockopt, net.SOL_SOCKET, net.SO_LINGER, LINGER.pack(*value)))
+        trace.append(LINGER.unpack(s.getsockopt(net.SOL_SOCKET, net.SO_LINGER, LINGER.size)))
+    trace.append(errname(s.setsockopt, net.SOL_SOCKET, net.SO_LINGER, b"\1\0\0\0"))
+    trace.append(errname(s.setsockopt, net.SOL_SOCKET, net.SO_LINGER, 1))
+    s.close()
+    return trace
+
+
+def scenario_sockopt_unknown_option_and_level(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    trace = [
+        errname(s.getsockopt, net.SOL_SOCKET, 9999),
+        errname(s.setsockopt, net.SOL_SOCKET, 9999, 1),
+        errname(s.getsockopt, 999, 1),
+        errname(s.setsockopt, 999, 1, 1),
+        errname(s.getsockopt, net.IPPROTO_TCP, 1),
+        errname(s.setsockopt, net.IPPROTO_IP, 1, 1),
+    ]
+    s.close()
+    return trace
+
+
+def scenario_sockopt_read_only(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    trace = [
+        errname(s.setsockopt, net.SOL_SOCKET, opt, 1)
+        for opt in (net.SO_TYPE, net.SO_ERROR, net.SO_ACCEPTCONN, net.SO_PEERCRED, net.SO_DOMAIN, net.SO_PROTOCOL)
+    ]
+    s.close()
+    return trace
+
+
+def scenario_sockopt_optlen(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    trace = [
+        errname(s.setsockopt, net.SOL_SOCKET, net.SO_SNDBUF, b"\1\0"),
+        errname(s.setsockopt, net.SOL_SOCKET, net.SO_KEEPALIVE, b"\1\0\0"),
+        errname(s.setsockopt, net.SOL_SOCKET, net.SO_KEEPALIVE, struct.pack("q", 1)),
+        _sockopt(s, net, net.SO_KEEPALIVE),
+        s.getsockopt(net.SOL_SOCKET, net.SO_TYPE, 2),
+        s.getsockopt(net.SOL_SOCKET, net.SO_TYPE, 8),
+        s.getsockopt(net.SOL_SOCKET, net.SO_RCVBUF, 4) == INT.pack(_sockopt(s, net, net.SO_RCVBUF)),
+    ]
+    s.close()
+    return trace
+
+
+def scenario_sockopt_reuseport_unix(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    trace = [
+        errname(s.setsockopt, net.SOL_SOCKET, net.SO_REUSEPORT, 1),
+        _sockopt(s, net, net.SO_REUSEPORT),
+        errname(s.setsockopt, net.SOL_SOCKET, net.SO_REUSEPORT, 0),
+    ]
+    s.close()
+    return trace
+
+
+def scenario_sockopt_reuseaddr_does_not_share_path(net):
+    path = _path()
+    a = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    b = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    for s in (a, b):
+        s.setsockopt(net.SOL_SOCKET, net.SO_REUSEADDR, 1)
+    trace = [errname(a.bind, path), errname(b.bind, path)]
+    _close(a, b)
+    _unlink(net, path)
+    return trace
+
+
+def scenario_sockopt_so_error_clears_on_read(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_SEQPACKET)
+    a.send(b"lost")
+    b.close()
+    trace = [_sockopt(a, net, net.SO_ERROR), _sockopt(a, net, net.SO_ERROR), errname(a.send, b"x")]
+    a.close()
+    return trace
+
+
+# ------------------------------------------------------- timeouts/blocking
+
+
+def scenario_timeout_recv_times_out(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    b.settimeout(0.05)
+    trace = [b.gettimeout(), b.getblocking(), attempt(b.recv, 10)]
+    a.send(b"in time")
+    trace.append(attempt(b.recv, 10))
+    _close(a, b)
+    return trace
+
+
+def scenario_timeout_recvfrom_dgram(net):
+    s, path = _dgram_bound(net)
+    s.settimeout(0.05)
+    trace = [attempt(s.recvfrom, 10), attempt(s.recvmsg, 10), attempt(s.recv_into, bytearray(4))]
+    s.close()
+    _unlink(net, path)
+    return trace
+
+
+def scenario_timeout_setblocking_false(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    b.setblocking(False)
+    trace = [b.getblocking(), b.gettimeout(), attempt(b.recv, 10), errname(b.recvmsg, 10)]
+    b.setblocking(True)
+    trace += [b.getblocking(), b.gettimeout()]
+    _close(a, b)
+    return trace
+
+
+def scenario_timeout_zero_and_none(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    s.bind("")
+    s.settimeout(0)
+    trace = [s.getblocking(), s.gettimeout(), errname(s.recv, 1)]
+    s.settimeout(0.1)
+    trace += [s.getblocking(), s.gettimeout()]
+    s.settimeout(None)
+    trace += [s.getblocking(), s.gettimeout()]
+    s.close()
+    return trace
+
+
+def scenario_timeout_so_rcvtimeo_kernel(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    b.setsockopt(net.SOL_SOCKET, net.SO_RCVTIMEO, TIMEVAL.pack(0, 100000))
+    trace = [b.gettimeout(), b.getblocking(), attempt(b.recv, 10)]
+    a.send(b"x")
+    trace.append(b.recv(10))
+    _close(a, b)
+    return trace
+
+
+def scenario_timeout_so_rcvtimeo_accept(net):
+    srv, path = _listener(net)
+    srv.setsockopt(net.SOL_SOCKET, net.SO_RCVTIMEO, TIMEVAL.pack(0, 100000))
+    trace = [errname(srv.accept)]
+    srv.close()
+    _unlink(net, path)
+    return trace
+
+
+def scenario_timeout_so_sndtimeo_kernel(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.setblocking(False)
+    _fill(net, a)
+    a.setblocking(True)
+    a.setsockopt(net.SOL_SOCKET, net.SO_SNDTIMEO, TIMEVAL.pack(0, 100000))
+    trace = [errname(a.send, b"x" * 70000)]
+    _close(a, b)
+    return trace
+
+
+def scenario_timeout_sendall_full_buffer(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.setblocking(False)
+    _fill(net, a)
+    a.settimeout(0.05)
+    trace = [attempt(a.sendall, b"y" * 70000), attempt(a.send, b"z" * 70000)]
+    _close(a, b)
+    return trace
+
+
+def scenario_timeout_connect_and_accept_succeed(net):
+    srv, path = _listener(net)
+    srv.settimeout(0.2)
+    cli = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    cli.settimeout(0.2)
+    trace = [errname(cli.connect, path)]
+    conn, _ = srv.accept()
+    trace += [conn.gettimeout(), conn.getblocking()]
+    _close(srv, cli, conn)
+    _unlink(net, path)
+    return trace
+
+
+def scenario_timeout_nonblocking_connect_succeeds(net):
+    srv, path = _listener(net)
+    cli = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    cli.setblocking(False)
+    trace = [errname(cli.connect, path), cli.connect_ex(path)]
+    conn, _ = srv.accept()
+    cli.send(b"nb")
+    trace.append(conn.recv(10))
+    _close(srv, cli, conn)
+    _unlink(net, path)
+    return trace
+
+
+def scenario_connect_ex_errors(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    import errno as _errno
+
+    code = s.connect_ex(_path())
+    trace = [_errno.errorcode.get(code, code)]
+    s.close()
+    return trace
+
+
+# ------------------------------------------------------------------ select
+
+
+def scenario_select_stream_readiness(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    trace = [_readable(net, b), _writable(net, a)]
+    a.send(b"x")
+    trace.append(_readable(net, b))
+    b.recv(10)
+    trace.append(_readable(net, b))
+    a.close()
+    trace.append(_readable(net, b))  # EOF is readable
+    b.close()
+    return trace
+
+
+def scenario_select_dgram_readiness(net):
+    r, rpath = _dgram_bound(net)
+    s = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    trace = [_readable(net, r), _writable(net, s), _writable(net, r)]
+    s.sendto(b"d", rpath)
+    trace.append(_readable(net, r))
+    r.recv(10)
+    trace.append(_readable(net, r))
+    _close(r, s)
+    _unlink(net, rpath)
+    return trace
+
+
+def scenario_select_fresh_and_listening_sockets(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    q = net.socket(net.AF_UNIX, net.SOCK_SEQPACKET)
+    d = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    srv, path = _listener(net)
+    trace = [(_readable(net, x), _writable(net, x)) for x in (s, q, d, srv)]
+    _close(s, q, d, srv)
+    _unlink(net, path)
+    return trace
+
+
+def scenario_select_many_sockets(net):
+    pairs = [net.socketpair(net.AF_UNIX, net.SOCK_STREAM) for _ in range(4)]
+    pairs[1][0].send(b"1")
+    pairs[3][0].send(b"3")
+    readers = [p[1] for p in pairs]
+    r, w, x = net.select(readers, readers, readers, 0)
+    trace = [[readers.index(s) for s in r], sorted(readers.index(s) for s in w), x]
+    for p in pairs:
+        _close(*p)
+    return trace
+
+
+def scenario_select_timeout_empty(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_DGRAM)
+    r, w, x = net.select([a, b], [], [], 0.05)
+    trace = [r, w, x]
+    _close(a, b)
+    return trace
+
+
+def scenario_select_after_peer_reset(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.send(b"unread")
+    b.close()
+    trace = [_readable(net, a), _writable(net, a), attempt(a.recv, 10)]
+    a.close()
+    return trace
+
+
+# -------------------------------------------------------------------- misc
+
+
+def scenario_makefile_roundtrip(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    w = a.makefile("wb")
+    r = b.makefile("rb")
+    w.write(b"line one\nline two\npartial")
+    w.flush()
+    trace = [r.readline(), r.readline()]
+    w.close()
+    a.close()  # the socket really closes once the file is closed too
+    trace.append(r.read())
+    r.close()
+    b.close()
+    return trace
+
+
+def scenario_makefile_text_mode(net):
+    a, b = net.socketpair()
+    w = a.makefile("w", encoding="utf-8", newline="\n")
+    r = b.makefile("r", encoding="utf-8", newline="\n")
+    w.write("héllo\nwörld\n")
+    w.flush()
+    trace = [r.readline(), r.readline()]
+    _close(w, r, a, b)
+    return trace
+
+
+def scenario_closed_socket_ebadf(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    s.close()
+    trace = [
+        s.fileno(),
+        errname(s.getsockname),
+        errname(s.getpeername),
+        errname(s.bind, _abstract()),
+        errname(s.connect, _path()),
+        errname(s.listen, 1),
+        errname(s.accept),
+        errname(s.send, b"x"),
+        errname(s.sendto, b"x", _path()),
+        errname(s.sendmsg, [b"x"]),
+        errname(s.recv, 1),
+        errname(s.recvfrom, 1),
+        errname(s.recvmsg, 1),
+        errname(s.recv_into, bytearray(1)),
+        errname(s.shutdown, net.SHUT_RDWR),
+        errname(s.getsockopt, net.SOL_SOCKET, net.SO_TYPE),
+        errname(s.setsockopt, net.SOL_SOCKET, net.SO_KEEPALIVE, 1),
+        errname(s.close),
+    ]
+    return trace
+
+
+def scenario_close_peer_then_fileno(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_DGRAM)
+    trace = [a.fileno() >= 0, b.fileno() >= 0, a.fileno() != b.fileno()]
+    a.close()
+    trace += [a.fileno(), b.fileno() >= 0]
+    b.close()
+    trace.append(b.fileno())
+    return trace
+
+
+def scenario_close_frees_lowest_fd(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    fd = a.fileno()
+    a.close()
+    c = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    trace = [c.fileno() == fd]
+    _close(b, c)
+    return trace
+
+
+def scenario_context_manager_closes(net):
+    with net.socket(net.AF_UNIX, net.SOCK_STREAM) as s:
+        inside = s.fileno() >= 0
+    return [inside, s.fileno(), errname(s.getsockname)]
+
+
+def scenario_detach_and_rewrap(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    fd = a.detach()
+    trace = [fd >= 0, a.fileno()]
+    c = net.socket(fileno=fd)
+    trace += [int(c.family), int(c.type), c.fileno() == fd]
+    c.send(b"rewrapped")
+    trace.append(b.recv(100))
+    _close(a, b, c)
+    return trace
+
+
+def scenario_dup_shares_socket(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    d = a.dup()
+    trace = [d.fileno() != a.fileno(), int(d.type)]
+    a.close()
+    d.send(b"via dup")
+    trace.append(b.recv(100))
+    trace.append(attempt(b.recv, 10, net.MSG_DONTWAIT))  # still open through d
+    d.close()
+    trace.append(attempt(b.recv, 10))
+    b.close()
+    return trace
+
+
+def scenario_unlink_then_rebind(net):
+    path = _path()
+    a = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    a.bind(path)
+    unlink = getattr(net, "unlink", os.unlink)
+    trace = [errname(unlink, path), errname(unlink, path)]
+    b = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    trace.append(errname(b.bind, path))
+    c = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    c.sendto(b"to the new one", path)
+    trace += [b.recv(100), attempt(a.recv, 100, net.MSG_DONTWAIT), a.getsockname() == path]
+    _close(a, b, c)
+    _unlink(net, path)
+    return trace
