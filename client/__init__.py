@@ -1,0 +1,77 @@
+"""socketlab's Python client: the stdlib ``socket`` module, on an emulated host.
+
+    import client
+    net = client.connect("127.0.0.1:50051")   # a new process on that host
+    a, b = net.socketpair()
+    a.sendall(b"ping"); b.recv(4)
+    net.select([b], [], [], 1.0)              # like select.select
+    net.close()                               # the process exits
+
+``client.local()`` runs a kernel in this Python process instead of reaching a
+daemon (fast tests, no gRPC).  See client/README.md for what is supported.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from client._socket import (
+    CONSTANTS,
+    AddressFamily,
+    AddressInfo,
+    MsgFlag,
+    Net,
+    Socket,
+    SocketIO,
+    SocketKind,
+    error,
+    gaierror,
+    herror,
+    timeout,
+)
+from client._transport import Transport
+
+if TYPE_CHECKING:
+    from client._local import LocalHost
+
+__all__ = [
+    "CONSTANTS",
+    "AddressFamily",
+    "AddressInfo",
+    "MsgFlag",
+    "Net",
+    "Socket",
+    "SocketIO",
+    "SocketKind",
+    "Transport",
+    "connect",
+    "error",
+    "gaierror",
+    "herror",
+    "local",
+    "timeout",
+]
+
+
+def connect(target: str, **kwargs: Any) -> Net:
+    """A new process on the daemon at ``target`` ("HOST:PORT"), as a socket-module-like Net."""
+    grpc_transport: Any = importlib.import_module("client._grpc").GrpcTransport
+    return Net(grpc_transport(target, **kwargs))
+
+
+def local(same_host_as: Net | None = None, *, uid: int = 0, gid: int = 0) -> Net:
+    """A new process on an in-process emulated host (no daemon).
+
+    Each call makes a fresh host, unless ``same_host_as`` names a Net from an
+    earlier ``local()``: then the new process shares that host (its
+    filesystem, abstract names, and fds passed with SCM_RIGHTS).
+    """
+    from client._local import LocalTransport
+
+    host: LocalHost | None = None
+    if same_host_as is not None:
+        transport = same_host_as._transport
+        if not isinstance(transport, LocalTransport):
+            raise TypeError("same_host_as must be a Net made by client.local()")
+        host = transport.local_host
+    return Net(LocalTransport(host, uid=uid, gid=gid))

@@ -1,0 +1,246 @@
+"""Socket addresses: Python objects <-> raw Linux ``struct sockaddr`` bytes.
+
+The two directions mirror CPython's ``getsockaddrarg`` (Python object to
+sockaddr, with CPython's argument errors) and ``makesockaddr`` (sockaddr to
+Python object) in Modules/socketmodule.c, for AF_UNIX, AF_INET and AF_INET6.
+Everything here is pure: no syscall, no name resolution.  Host names are
+numeric (plus ``''``, ``'<broadcast>'`` and ``'localhost'``); anything else
+raises :class:`socket.gaierror` ``EAI_NONAME`` as an unknown name would.
+"""
+from __future__ import annotations
+
+import operator
+import os
+import socket as _std
+import struct
+from typing import Any
+
+AF_UNSPEC = 0
+AF_UNIX = 1
+AF_INET = 2
+AF_INET6 = 10
+
+SUN_PATH_SIZE = 108  # sizeof(((struct sockaddr_un *)0)->sun_path)
+SOCKADDR_UN_SIZE = 2 + SUN_PATH_SIZE  # sizeof(struct sockaddr_un)
+SOCKADDR_IN_SIZE = 16
+SOCKADDR_IN6_SIZE = 28
+SOCKADDR_STORAGE_SIZE = 128
+
+INT_MAX = 2**31 - 1
+INT_MIN = -(2**31)
+UINT_MAX = 2**32 - 1
+
+_SOCKADDR_LEN = {AF_UNIX: SOCKADDR_UN_SIZE, AF_INET: SOCKADDR_IN_SIZE, AF_INET6: SOCKADDR_IN6_SIZE}
+
+
+def sockaddr_len(family: int) -> int:
+    """CPython's getsockaddrlen(): the room given to the kernel for an address."""
+    try:
+        return _SOCKADDR_LEN[family]
+    except KeyError:
+        raise OSError("getsockaddrlen: bad family") from None
+
+
+# --- C argument conversions (PyArg_Parse "i", "I", "n") ------------------------
+
+
+def c_int(value: Any) -> int:
+    """PyArg "i": an int (via __index__) that fits a C int."""
+    n = operator.index(value)
+    if n > INT_MAX:
+        raise OverflowError("signed integer is greater than maximum")
+    if n < INT_MIN:
+        raise OverflowError("signed integer is less than minimum")
+    return n
+
+
+def c_uint(value: Any) -> int:
+    """PyArg "I": an int truncated to unsigned int (no overflow check, as CPython)."""
+    return operator.index(value) & UINT_MAX
+
+
+def c_ssize(value: Any) -> int:
+    """PyArg "n": an int that fits a Py_ssize_t."""
+    n = operator.index(value)
+    if not -(2**63) <= n < 2**63:
+        raise OverflowError("Python int too large to convert to C ssize_t")
+    return n
+
+
+def as_bytes(value: Any) -> bytes:
+    """PyArg "y*": any bytes-like object, copied."""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        raise TypeError(f"a bytes-like object is required, not '{type(value).__name__}'")
+    try:
+        with memoryview(value) as view:
+            return view.tobytes()
+    except TypeError:
+        raise TypeError(f"a bytes-like object is required, not '{type(value).__name__}'") from None
+
+
+# --- host names (setipaddr) -----------------------------------------------------
+
+
+def _host_bytes(host: Any) -> bytes:
+    """CPython's idna_converter: str, bytes or bytearray; no NUL inside."""
+    if isinstance(host, (bytes, bytearray)):
+        raw = bytes(host)
+    elif isinstance(host, str):
+        if host.isascii():
+            raw = host.encode("ascii")
+        else:
+            try:
+                raw = host.encode("idna")
+            except UnicodeError:
+                raise TypeError("encoding of hostname failed") from None
+    else:
+        raise TypeError(f"str, bytes or bytearray expected, not {type(host).__name__}")
+    if b"\0" in raw:
+        raise TypeError("host name must not contain null character")
+    return raw
+
+
+def _no_name() -> _std.gaierror:
+    return _std.gaierror(_std.EAI_NONAME, "Name or service not known")
+
+
+def ipv4_host(name: bytes | str) -> bytes:
+    """setipaddr(name, AF_INET): the 4-byte address, for numeric names only."""
+    if isinstance(name, str):
+        name = name.encode("ascii", "surrogateescape")
+    if name == b"":
+        return b"\0\0\0\0"
+    if name in (b"255.255.255.255", b"<broadcast>"):
+        return b"\xff\xff\xff\xff"
+    text = name.decode("ascii", "replace")
+    try:
+        return _std.inet_pton(_std.AF_INET, text)
+    except OSError:
+        pass
+    if text.lower() == "localhost":
+        return b"\x7f\0\0\1"
+    # getaddrinfo's numeric forms (inet_aton: "127.1", "0x7f.0.0.1", ...).
+    if text and not any(c.isspace() for c in text):
+        try:
+            return _std.inet_aton(text)
+        except OSError:
+            pass
+    raise _no_name()
+
+
+def ipv6_host(name: bytes | str) -> bytes:
+    """setipaddr(name, AF_INET6): the 16-byte address, for numeric names only."""
+    if isinstance(name, str):
+        name = name.encode("ascii", "surrogateescape")
+    if name == b"":
+        return bytes(16)
+    text = name.decode("ascii", "replace")
+    if "%" not in text:
+        try:
+            return _std.inet_pton(_std.AF_INET6, text)
+        except OSError:
+            pass
+    if text.lower() in ("localhost", "ip6-localhost"):
+        return bytes(15) + b"\1"
+    raise _no_name()
+
+
+# --- getsockaddrarg ----------------------------------------------------------
+
+
+def encode_unix(address: Any) -> bytes:
+    """AF_UNIX: str (fs-encoded) or bytes-like path; abstract names start with NUL."""
+    if isinstance(address, str):
+        address = os.fsencode(address)
+    path = as_bytes(address)
+    head = struct.pack("<H", AF_UNIX)
+    if len(path) == 0 or path[0] == 0:
+        # Linux abstract namespace (or autobind with an empty name).
+        if len(path) > SUN_PATH_SIZE:
+            raise OSError("AF_UNIX path too long")
+        return head + path
+    if len(path) >= SUN_PATH_SIZE:
+        raise OSError("AF_UNIX path too long")
+    return head + path + b"\0"  # the length includes the trailing NUL
+
+
+def _inet_port(port: Any, caller: str) -> int:
+    try:
+        return c_int(port)
+    except OverflowError:
+        raise OverflowError(f"{caller}(): port must be 0-65535.") from None
+
+
+def encode_inet(address: Any, caller: str) -> bytes:
+    """AF_INET: a (host, port) tuple."""
+    if not isinstance(address, tuple):
+        raise TypeError(f"{caller}(): AF_INET address must be tuple, not {type(address).__name__}")
+    if len(address) != 2:
+        raise TypeError("AF_INET address must be a pair (host, port)")
+    host = _host_bytes(address[0])
+    port = _inet_port(address[1], caller)
+    addr = ipv4_host(host)
+    if not 0 <= port <= 0xFFFF:
+        raise OverflowError(f"{caller}(): port must be 0-65535.")
+    return struct.pack("<H", AF_INET) + struct.pack(">H", port) + addr + bytes(8)
+
+
+def encode_inet6(address: Any, caller: str) -> bytes:
+    """AF_INET6: a (host, port[, flowinfo[, scope_id]]) tuple."""
+    if not isinstance(address, tuple):
+        raise TypeError(f"{caller}(): AF_INET6 address must be tuple, not {type(address).__name__}")
+    if not 2 <= len(address) <= 4:
+        raise TypeError("AF_INET6 address must be a tuple (host, port[, flowinfo[, scopeid]])")
+    host = _host_bytes(address[0])
+    port = _inet_port(address[1], caller)
+    flowinfo = c_uint(address[2]) if len(address) > 2 else 0
+    scope_id = c_uint(address[3]) if len(address) > 3 else 0
+    addr = ipv6_host(host)
+    if not 0 <= port <= 0xFFFF:
+        raise OverflowError(f"{caller}(): port must be 0-65535.")
+    if flowinfo > 0xFFFFF:
+        raise OverflowError(f"{caller}(): flowinfo must be 0-1048575.")
+    return (
+        struct.pack("<H", AF_INET6) + struct.pack(">HI", port, flowinfo) + addr + struct.pack("<I", scope_id)
+    )
+
+
+def encode(family: int, address: Any, caller: str) -> bytes:
+    """getsockaddrarg(): ``address`` as a raw sockaddr for a socket of ``family``."""
+    if family == AF_UNIX:
+        return encode_unix(address)
+    if family == AF_INET:
+        return encode_inet(address, caller)
+    if family == AF_INET6:
+        return encode_inet6(address, caller)
+    raise OSError(f"{caller}(): bad family")
+
+
+# --- makesockaddr --------------------------------------------------------------
+
+
+def decode(raw: bytes, addrlen: int) -> Any:
+    """makesockaddr(): the Python form of a sockaddr the kernel returned.
+
+    ``raw`` is what the kernel copied out, ``addrlen`` the length it reported.
+    """
+    if addrlen <= 0:
+        return None  # no address (recvfrom on a connected stream, unbound sender)
+    buf = bytes(raw[:addrlen]).ljust(max(addrlen, 16), b"\0")
+    family = struct.unpack_from("<H", buf)[0]
+    if family == AF_INET:
+        port = struct.unpack_from(">H", buf, 2)[0]
+        return (_std.inet_ntop(_std.AF_INET, buf[4:8]), port)
+    if family == AF_UNIX:
+        path = buf[2:addrlen]
+        if len(path) > 0 and path[0] == 0:
+            return path  # Linux abstract namespace: bytes, leading NUL included
+        return os.fsdecode(path.split(b"\0", 1)[0])
+    if family == AF_INET6:
+        buf = buf.ljust(SOCKADDR_IN6_SIZE, b"\0")
+        port, flowinfo = struct.unpack_from(">HI", buf, 2)
+        scope_id = struct.unpack_from("<I", buf, 24)[0]
+        return (_std.inet_ntop(_std.AF_INET6, buf[8:24]), port, flowinfo, scope_id)
+    return (family, buf[2:16])
