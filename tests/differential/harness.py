@@ -66,9 +66,12 @@ class HostKernel:
 
 
 def emulated(target: str) -> Any:
-    """A new process on the emulated host at target ("HOST:PORT")."""
+    """A new process on the emulated host at target ("HOST:PORT"), or, for
+    target "local", on a fresh in-process kernel (``client.local()``)."""
     import client  # the project's Python client
 
+    if target == "local":
+        return client.local()
     return client.connect(target)
 
 

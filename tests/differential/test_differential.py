@@ -6,9 +6,12 @@
   ``client.connect(daemon)``, produces the trace Linux produces.
 
 Run only the host side with ``python -m pytest tests/differential -k host``.
+SOCKETLAB_TARGET=HOST:PORT uses a running daemon; SOCKETLAB_TARGET=local uses
+``client.local()`` (the kernel in-process, no gRPC).
 """
 from __future__ import annotations
 
+import os
 from typing import Any, Iterator
 
 import pytest
@@ -28,7 +31,10 @@ IDS = list(SCENARIOS)
 
 @pytest.fixture(scope="session")
 def emulated_target(request: pytest.FixtureRequest) -> str:
-    """The daemon of tests/conftest.py if it exists, else our fallback."""
+    """$SOCKETLAB_TARGET ("HOST:PORT" or "local") if set, else the daemon of
+    tests/conftest.py if it exists, else our fallback daemon."""
+    if os.environ.get("SOCKETLAB_TARGET"):
+        return os.environ["SOCKETLAB_TARGET"]
     try:
         return request.getfixturevalue("daemon")
     except pytest.FixtureLookupError:
