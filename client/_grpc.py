@@ -1,0 +1,380 @@
+"""A :class:`~client._transport.Transport` that reaches socketlabd over gRPC.
+
+``GrpcTransport(target)`` opens a process with one ``Process/Session`` stream
+and keeps it for its whole life; every syscall is one message each way on
+that stream (no per-call RPC, no per-call thread):
+
+* a caller encodes ``(op, args)`` into the typed request, tags it with a
+  fresh id, registers a slot and puts the message on the request queue (that
+  grpc's sending thread drains);
+* one reader thread reads replies and hands each to the slot of its id;
+* the caller waits on its slot, so calls from many threads are in flight at
+  once (pipelining), each answered when it completes.
+
+Interrupted while waiting (KeyboardInterrupt), the caller sends ``cancel``
+for its id, waits for the call's reply (EINTR, no side effect) and re-raises.
+If the stream breaks, every waiting call and every later one raise
+:class:`ConnectionError`.  ``close()`` ends the stream: the process exits and
+its fds close.
+"""
+from __future__ import annotations
+
+import itertools
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any, cast
+
+import grpc
+
+from client._gen.socketlab.v1 import process_pb2 as pb
+from client._gen.socketlab.v1 import process_pb2_grpc as pb_grpc
+from client._gen.socketlab.v1 import socketcall_pb2 as sc
+from client._gen.socketlab.v1 import types_pb2 as t
+from kernel.syscalls import BadRequest, SysMsg, SysReply
+
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+CHANNEL_OPTIONS: list[tuple[str, int]] = [
+    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+]
+SOCKADDR_STORAGE_SIZE = 128
+_INVALID_ARGUMENT = grpc.StatusCode.INVALID_ARGUMENT.value[0]
+
+
+# --- args -> typed requests -------------------------------------------------
+
+
+def _int(args: dict[str, Any], key: str, default: int | None = None) -> int:
+    value = args.get(key, default)
+    if value is None or isinstance(value, bool) or not isinstance(value, int):
+        raise BadRequest(f"argument {key!r} must be an integer")
+    return value
+
+
+def _bytes(args: dict[str, Any], key: str, default: bytes | None = None) -> bytes:
+    value = args.get(key, default)
+    if isinstance(value, str):
+        return value.encode()
+    if not isinstance(value, (bytes, bytearray, memoryview)):
+        raise BadRequest(f"argument {key!r} must be bytes")
+    return bytes(value)
+
+
+def _addr(args: dict[str, Any], key: str = "addr") -> t.SockAddr | None:
+    """A raw sockaddr argument (None = NULL)."""
+    if args.get(key) is None:
+        return None
+    return t.SockAddr(raw=_bytes(args, key))
+
+
+def _addrlen(args: dict[str, Any]) -> int:
+    return _int(args, "addrlen", SOCKADDR_STORAGE_SIZE)
+
+
+def _send_hdr(m: dict[str, Any]) -> t.SendMsgHeader:
+    iov = m.get("iov", [])
+    if not isinstance(iov, (list, tuple)):
+        raise BadRequest("argument 'iov' must be a list of bytes")
+    hdr = t.SendMsgHeader(iov=[b.encode() if isinstance(b, str) else bytes(b) for b in iov])
+    addr = _addr(m)
+    if addr is not None:
+        hdr.address.CopyFrom(addr)
+    control = _bytes(m, "control", b"")
+    if control:
+        hdr.control.raw = control
+    return hdr
+
+
+def _recv_hdr(m: dict[str, Any]) -> t.RecvMsgHeader:
+    return t.RecvMsgHeader(size=_int(m, "size"), addrlen=_addrlen(m), controllen=_int(m, "controllen", 0))
+
+
+def _msgs(args: dict[str, Any]) -> list[dict[str, Any]]:
+    msgs = args.get("msgs")
+    if not isinstance(msgs, (list, tuple)) or not all(isinstance(m, dict) for m in msgs):
+        raise BadRequest("argument 'msgs' must be a list of messages")
+    return list(msgs)
+
+
+def _invoke_arg(value: Any) -> t.SocketCallArg:
+    if value is None:
+        return t.SocketCallArg()
+    if isinstance(value, bool):
+        raise BadRequest("socketcall arguments are integers, buffers or lists")
+    if isinstance(value, int):
+        return t.SocketCallArg(number=value)
+    if isinstance(value, (bytes, bytearray, memoryview, str)):
+        return t.SocketCallArg(buffer=_bytes({"v": value}, "v"))
+    if isinstance(value, (list, tuple)):
+        if all(isinstance(v, dict) for v in value) and value:
+            if all("size" in v for v in value):
+                return t.SocketCallArg(recv_messages=t.RecvMsgHeaderList(items=[_recv_hdr(v) for v in value]))
+            return t.SocketCallArg(send_messages=t.SendMsgHeaderList(items=[_send_hdr(v) for v in value]))
+        return t.SocketCallArg(buffers=t.BufferList(items=[_bytes({"v": v}, "v") for v in value]))
+    raise BadRequest(f"unsupported socketcall argument {type(value).__name__}")
+
+
+def _poll_fds(args: dict[str, Any]) -> list[t.PollFd]:
+    raw = args.get("fds", [])
+    if not isinstance(raw, (list, tuple)):
+        raise BadRequest("argument 'fds' must be a list of (fd, events)")
+    try:
+        return [t.PollFd(fd=int(fd), events=int(ev)) for fd, ev in raw]
+    except (TypeError, ValueError) as exc:
+        raise BadRequest("argument 'fds' must be a list of (fd, events)") from exc
+
+
+def _optional(msg: Any, field: str, value: Any) -> Any:
+    if value is not None:
+        getattr(msg, field).CopyFrom(value)
+    return msg
+
+
+def _recvmmsg(a: dict[str, Any]) -> sc.RecvMMsgRequest:
+    req = sc.RecvMMsgRequest(fd=_int(a, "fd"), flags=_int(a, "flags", 0), messages=[_recv_hdr(m) for m in _msgs(a)])
+    if a.get("timeout_ns") is not None:
+        req.timeout_ns = _int(a, "timeout_ns")
+    return req
+
+
+# op -> (field of SessionRequest, encoder of args)
+_ENCODERS: dict[str, tuple[str, Callable[[dict[str, Any]], Any]]] = {
+    "socket": ("socket", lambda a: sc.SocketRequest(
+        family=_int(a, "family"), type=_int(a, "type"), protocol=_int(a, "protocol", 0))),
+    "socketpair": ("socketpair", lambda a: sc.SocketPairRequest(
+        family=_int(a, "family"), type=_int(a, "type"), protocol=_int(a, "protocol", 0))),
+    "bind": ("bind", lambda a: sc.BindRequest(fd=_int(a, "fd"), address=t.SockAddr(raw=_bytes(a, "addr")))),
+    "connect": ("connect", lambda a: sc.ConnectRequest(fd=_int(a, "fd"), address=t.SockAddr(raw=_bytes(a, "addr")))),
+    "listen": ("listen", lambda a: sc.ListenRequest(fd=_int(a, "fd"), backlog=_int(a, "backlog"))),
+    "accept": ("accept", lambda a: sc.AcceptRequest(
+        fd=_int(a, "fd"), no_address=not a.get("want_addr", True), addrlen=_addrlen(a))),
+    "accept4": ("accept4", lambda a: sc.Accept4Request(
+        fd=_int(a, "fd"), flags=_int(a, "flags", 0), no_address=not a.get("want_addr", True), addrlen=_addrlen(a))),
+    "getsockname": ("getsockname", lambda a: sc.GetSockNameRequest(fd=_int(a, "fd"), addrlen=_addrlen(a))),
+    "getpeername": ("getpeername", lambda a: sc.GetPeerNameRequest(fd=_int(a, "fd"), addrlen=_addrlen(a))),
+    "send": ("send", lambda a: sc.SendRequest(fd=_int(a, "fd"), data=_bytes(a, "data"), flags=_int(a, "flags", 0))),
+    "recv": ("recv", lambda a: sc.RecvRequest(fd=_int(a, "fd"), size=_int(a, "size"), flags=_int(a, "flags", 0))),
+    "sendto": ("sendto", lambda a: _optional(
+        sc.SendToRequest(fd=_int(a, "fd"), data=_bytes(a, "data"), flags=_int(a, "flags", 0)), "address", _addr(a))),
+    "recvfrom": ("recvfrom", lambda a: sc.RecvFromRequest(
+        fd=_int(a, "fd"), size=_int(a, "size"), flags=_int(a, "flags", 0), addrlen=_addrlen(a))),
+    "shutdown": ("shutdown", lambda a: sc.ShutdownRequest(fd=_int(a, "fd"), how=_int(a, "how"))),
+    "setsockopt": ("setsockopt", lambda a: sc.SetSockOptRequest(
+        fd=_int(a, "fd"), level=_int(a, "level"), optname=_int(a, "optname"), raw=_bytes(a, "optval"))),
+    "getsockopt": ("getsockopt", lambda a: sc.GetSockOptRequest(
+        fd=_int(a, "fd"), level=_int(a, "level"), optname=_int(a, "optname"), optlen=_int(a, "optlen"))),
+    "sendmsg": ("sendmsg", lambda a: sc.SendMsgRequest(fd=_int(a, "fd"), flags=_int(a, "flags", 0), message=_send_hdr(a))),
+    "recvmsg": ("recvmsg", lambda a: sc.RecvMsgRequest(fd=_int(a, "fd"), flags=_int(a, "flags", 0), message=_recv_hdr(a))),
+    "sendmmsg": ("sendmmsg", lambda a: sc.SendMMsgRequest(
+        fd=_int(a, "fd"), flags=_int(a, "flags", 0), messages=[_send_hdr(m) for m in _msgs(a)])),
+    "recvmmsg": ("recvmmsg", _recvmmsg),
+    "close": ("close", lambda a: sc.CloseRequest(fd=_int(a, "fd"))),
+    "dup": ("dup", lambda a: sc.DupRequest(fd=_int(a, "fd"))),
+    "fcntl": ("fcntl", lambda a: sc.FcntlRequest(fd=_int(a, "fd"), cmd=_int(a, "cmd"), arg=_int(a, "arg", 0))),
+    "ioctl": ("ioctl", lambda a: sc.IoctlRequest(fd=_int(a, "fd"), cmd=_int(a, "cmd"), arg=_int(a, "arg", 0))),
+    "poll": ("poll", lambda a: sc.PollRequest(fds=_poll_fds(a), timeout_ms=_int(a, "timeout_ms", -1))),
+    "epoll_create1": ("epoll_create", lambda a: sc.EpollCreateRequest(flags=_int(a, "flags", 0))),
+    "epoll_ctl": ("epoll_ctl", lambda a: sc.EpollCtlRequest(
+        epfd=_int(a, "epfd"), op=_int(a, "op"), fd=_int(a, "fd"), events=_int(a, "events", 0) & 0xFFFFFFFF,
+        data=_int(a, "data", 0) & 0xFFFFFFFFFFFFFFFF)),
+    "epoll_wait": ("epoll_wait", lambda a: sc.EpollWaitRequest(
+        epfd=_int(a, "epfd"), maxevents=_int(a, "maxevents"), timeout_ms=_int(a, "timeout_ms", -1))),
+    "unlink": ("unlink", lambda a: sc.UnlinkRequest(path=_bytes(a, "path"))),
+    "socketcall": ("invoke", lambda a: sc.InvokeRequest(call=cast(Any, _int(a, "call")), args=_invoke_args(a))),
+}
+
+
+def _invoke_args(a: dict[str, Any]) -> list[t.SocketCallArg]:
+    argv = a.get("args", [])
+    if not isinstance(argv, (list, tuple)):
+        raise BadRequest("argument 'args' must be a list")
+    return [_invoke_arg(v) for v in argv]
+
+
+def encode(op: str, args: dict[str, Any], timeout: float | None = None) -> pb.SessionRequest:
+    """One syscall as a session message (id 0; the transport sets it)."""
+    entry = _ENCODERS.get(op)
+    if entry is None:
+        raise BadRequest(f"unknown syscall {op!r}")
+    field, encoder = entry
+    req = pb.SessionRequest()
+    getattr(req, field).CopyFrom(encoder(args))
+    if timeout is not None:
+        req.timeout = timeout
+    return req
+
+
+# --- typed responses -> SysReply --------------------------------------------
+
+
+def _sysmsg(m: t.MsgResult) -> SysMsg:
+    return SysMsg(msg_len=m.msg_len, data=m.data, addr=m.address.raw, addrlen=m.address.length,
+                  control=m.control.raw, msg_flags=m.msg_flags)
+
+
+def decode(msg: pb.SessionResponse) -> SysReply:
+    """A session reply -> SysReply (raises BadRequest / RuntimeError for `error`)."""
+    kind = msg.WhichOneof("kind")
+    if kind == "error":
+        if msg.error.code == _INVALID_ARGUMENT:
+            raise BadRequest(msg.error.message)
+        raise RuntimeError(f"socketlabd failed the call: {msg.error.message}")
+    if kind is None or kind in ("opened", "progress"):
+        raise RuntimeError(f"unexpected session reply {kind!r}")
+    body: Any = getattr(msg, kind)
+    res = body.result
+    reply = SysReply(ret=res.ret, timed_out=res.timed_out)
+    fields = body.DESCRIPTOR.fields_by_name
+    if "address" in fields and body.HasField("address"):
+        reply.addr, reply.addrlen = body.address.raw, body.address.length
+    if "data" in fields:
+        reply.data = body.data
+    elif "optval" in fields:
+        reply.data = body.optval
+    if "fds" in fields:
+        reply.fds = list(body.fds)
+    if "value" in fields:
+        reply.value = body.value
+    if "revents" in fields:
+        reply.revents = list(body.revents)
+    if "events" in fields:
+        reply.events = [(e.events, e.data) for e in body.events]
+    if "messages" in fields:
+        reply.msgs = [_sysmsg(m) for m in body.messages]
+    if "msg_flags" in fields:
+        reply.msg_flags = body.msg_flags
+    if "control" in fields:
+        reply.control = body.control.raw
+    if kind == "recvmsg" and body.HasField("message"):
+        m = body.message
+        reply.data, reply.control, reply.msg_flags = m.data, m.control.raw, m.msg_flags
+        if m.HasField("address"):
+            reply.addr, reply.addrlen = m.address.raw, m.address.length
+    return reply
+
+
+# --- the transport ----------------------------------------------------------
+
+
+class _Slot:
+    """Where one pending call's reply lands; ``lock`` is released when it does."""
+
+    __slots__ = ("failure", "lock", "reply")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.lock.acquire()
+        self.reply: pb.SessionResponse | None = None
+        self.failure: BaseException | None = None
+
+
+class GrpcTransport:
+    """One process on a socketlabd host, driven over a Session stream."""
+
+    def __init__(
+        self, target: str, *, uid: int | None = None, gid: int | None = None,
+        capabilities: int | None = None, connect_timeout: float = 10.0,
+    ) -> None:
+        self.target = target
+        self._channel = grpc.insecure_channel(target, options=CHANNEL_OPTIONS)
+        self._requests: queue.SimpleQueue[pb.SessionRequest | None] = queue.SimpleQueue()
+        self._pending: dict[int, _Slot] = {}
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._failure: BaseException | None = None
+        self._closed = False
+        try:
+            grpc.channel_ready_future(self._channel).result(timeout=connect_timeout)
+        except grpc.FutureTimeoutError:
+            self._channel.close()
+            raise ConnectionError(f"socketlabd at {target} is not reachable") from None
+        self._responses: Iterator[pb.SessionResponse] = pb_grpc.ProcessStub(self._channel).Session(
+            self._request_iter()
+        )
+        self._requests.put(pb.SessionRequest(open=pb.OpenProcess(uid=uid, gid=gid, capabilities=capabilities)))
+        try:
+            first = next(self._responses)
+        except (grpc.RpcError, StopIteration) as exc:
+            self._requests.put(None)
+            self._channel.close()
+            raise ConnectionError(f"socketlabd at {target} refused the session: {exc}") from None
+        self.handle: str = first.opened.process
+        self.pid: int = first.opened.pid
+        self._reader = threading.Thread(target=self._read_loop, name=f"socketlab-grpc-{self.pid}", daemon=True)
+        self._reader.start()
+
+    def __repr__(self) -> str:
+        return f"<GrpcTransport {self.target} pid={self.pid}>"
+
+    def _request_iter(self) -> Iterator[pb.SessionRequest]:
+        while True:
+            msg = self._requests.get()
+            if msg is None:
+                return
+            yield msg
+
+    def _read_loop(self) -> None:
+        failure: BaseException = ConnectionError(f"socketlabd at {self.target}: session ended")
+        try:
+            for msg in self._responses:
+                if msg.WhichOneof("kind") == "progress":
+                    continue
+                with self._lock:
+                    slot = self._pending.pop(msg.id, None)
+                if slot is not None:
+                    slot.reply = msg
+                    slot.lock.release()
+        except grpc.RpcError as exc:
+            failure = ConnectionError(f"socketlabd at {self.target}: {exc.code().name} {exc.details()}")
+        except BaseException as exc:  # noqa: BLE001 - reported to every waiting caller
+            failure = ConnectionError(f"socketlabd at {self.target}: {exc!r}")
+        with self._lock:
+            self._failure = failure
+            pending, self._pending = self._pending, {}
+        for slot in pending.values():
+            slot.failure = failure
+            slot.lock.release()
+
+    def call(self, op: str, args: dict[str, Any], timeout: float | None = None) -> SysReply:
+        """Run one syscall in the daemon's process; block until its reply."""
+        req = encode(op, args, timeout)
+        rid = next(self._ids)
+        req.id = rid
+        slot = _Slot()
+        with self._lock:
+            if self._failure is not None or self._closed:
+                raise ConnectionError(f"socketlabd at {self.target}: the session is closed")
+            self._pending[rid] = slot
+        self._requests.put(req)
+        try:
+            slot.lock.acquire()
+        except BaseException:
+            # Interrupted like a syscall by a signal: cancel, wait for its reply (EINTR), re-raise.
+            self._requests.put(pb.SessionRequest(id=rid, cancel=pb.CancelCall()))
+            self._wait_uninterrupted(slot)
+            raise
+        if slot.failure is not None:
+            raise slot.failure
+        assert slot.reply is not None
+        return decode(slot.reply)
+
+    @staticmethod
+    def _wait_uninterrupted(slot: _Slot) -> None:
+        while True:
+            try:
+                slot.lock.acquire()
+                return
+            except KeyboardInterrupt:
+                continue
+
+    def close(self) -> None:
+        """End the session: the process exits and its fds close (peers see EOF)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        self._requests.put(None)
+        if threading.current_thread() is not self._reader:
+            self._reader.join(timeout=5.0)
+        self._channel.close()

@@ -1,0 +1,1 @@
+"""socketlab daemon: the emulated host served over gRPC (see server/__main__.py)."""

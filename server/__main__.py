@@ -1,0 +1,94 @@
+"""``python -m server`` / ``socketlabd``: run one emulated host as a gRPC daemon.
+
+Logs one line to stderr when ready (``socketlabd ready listen=HOST:PORT
+host=NAME``, with the real bound port) and stops cleanly (exit status 0) on
+SIGTERM or SIGINT.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+import sys
+import time
+from typing import Any
+
+log = logging.getLogger("socketlabd")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: ts, level, logger, msg (and exc when any)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        out: dict[str, Any] = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        if record.exc_info:
+            out["exc"] = self.formatException(record.exc_info)
+        return json.dumps(out)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="socketlabd", description="socketlab daemon: one emulated Linux host")
+    parser.add_argument("--listen", default="127.0.0.1:50051", metavar="HOST:PORT",
+                        help="gRPC listen address (port 0 picks a free port; default %(default)s)")
+    parser.add_argument("--topology", metavar="LAB.yml", help="a lab topology file (not yet supported)")
+    parser.add_argument("--host", dest="host_name", metavar="NAME", help="this daemon's host in the topology")
+    parser.add_argument("--log-format", choices=("text", "json"), default="text", help="stderr log format")
+    parser.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
+    return parser.parse_args(argv)
+
+
+def setup_logging(fmt: str, level: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+
+
+def _bound(listen: str, port: int) -> str:
+    host = listen.rsplit(":", 1)[0] if ":" in listen else listen
+    return f"{host}:{port}"
+
+
+async def serve(ns: argparse.Namespace) -> int:
+    """Build, start, wait for SIGTERM/SIGINT, stop."""
+    from server.app import build
+
+    daemon = build(ns.listen)
+    await daemon.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signo in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signo, stop.set)
+    log.info("socketlabd ready listen=%s host=%s", _bound(ns.listen, daemon.port), daemon.host.name)
+    await stop.wait()
+    log.info("socketlabd stopping")
+    await daemon.stop(grace=1.0)
+    log.info("socketlabd stopped")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The console entry point (``socketlabd``)."""
+    ns = parse_args(argv)
+    setup_logging(ns.log_format, ns.log_level)
+    if ns.topology or ns.host_name:
+        log.error("--topology/--host: multi-host labs are not yet supported")
+        return 2
+    import uvloop
+
+    return uvloop.run(serve(ns))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""Build the daemon's gRPC server: one emulated host behind grpc.aio.
+
+Services: ``socketlab.v1.SocketCall`` (typed syscalls), ``socketlab.v1.Process``
+(sessions), plus the standard health checking and server reflection.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from client._gen.socketlab.v1 import process_pb2, socketcall_pb2
+from kernel.host import Host
+from server import session, socketcall
+from server.registry import ProcessTable
+
+log = logging.getLogger("socketlabd")
+
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+
+SERVER_OPTIONS: list[tuple[str, int]] = [
+    ("grpc.so_reuseport", 0),  # else two daemons silently share one port
+    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+]
+
+SERVICE_NAMES = (
+    socketcall_pb2.DESCRIPTOR.services_by_name["SocketCall"].full_name,
+    process_pb2.DESCRIPTOR.services_by_name["Process"].full_name,
+)
+
+
+@dataclass
+class Daemon:
+    """A built (not yet started) daemon: the server and what it serves."""
+
+    server: grpc.aio.Server
+    host: Host
+    processes: ProcessTable
+    health: Any  # grpc_health.v1.health.aio.HealthServicer
+    port: int
+
+    async def start(self) -> None:
+        """Start serving and report SERVING on the health service."""
+        await self.server.start()
+        for name in ("", *SERVICE_NAMES):
+            await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+
+    async def stop(self, grace: float | None = 1.0) -> None:
+        """Stop accepting calls, end every process, stop the server."""
+        for name in ("", *SERVICE_NAMES):
+            await self.health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+        await self.processes.close_all()
+        await self.server.stop(grace)
+
+
+def build(listen: str = "127.0.0.1:50051", host: Host | None = None) -> Daemon:
+    """Create the server on the running loop and bind ``listen`` (port 0 picks a free one)."""
+    host = host or Host()
+    table = ProcessTable(host)
+    server = grpc.aio.server(options=SERVER_OPTIONS)
+    server.add_generic_rpc_handlers((socketcall.handlers(table), session.handler(table)))
+    health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+    )
+    port = server.add_insecure_port(listen)
+    if port == 0:
+        raise OSError(f"cannot listen on {listen}")
+    return Daemon(server, host, table, health_servicer, port)

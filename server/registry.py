@@ -1,0 +1,120 @@
+"""The daemon's process table: handles -> emulated processes, and how calls run.
+
+A session opens a process and gets an unguessable handle; typed RPCs find the
+process by that handle.  Every syscall the daemon runs for a process is
+tracked here, so that when the session ends (or breaks) its pending calls are
+interrupted (EINTR) before the process exits and its fds close.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from kernel import uapi
+from kernel.host import Host
+from kernel.syscalls import SysReply, do_syscall
+
+log = logging.getLogger("socketlabd")
+
+EINTR_REPLY = SysReply(ret=-uapi.EINTR)
+
+
+async def guarded_syscall(proc: Any, op: str, args: dict[str, Any], timeout: float | None) -> SysReply:
+    """do_syscall, with cancellation reported as -EINTR (the kernel undoes any side effect)."""
+    try:
+        return await do_syscall(proc, op, args, timeout)
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None:
+            task.uncancel()  # the interruption is consumed here: it is the call's result
+        return SysReply(ret=-uapi.EINTR)
+
+
+async def interrupt(task: asyncio.Task[SysReply]) -> SysReply:
+    """Interrupt a running syscall task (as a signal would) and get its reply.
+
+    The reply is -EINTR, or the call's own result when it had already
+    finished (or, like a partial MSG_WAITALL, returns what it did).
+    """
+    task.cancel()
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        if task.cancelled():  # cancelled before it even started
+            return SysReply(ret=-uapi.EINTR)
+        raise
+
+
+class ProcessEntry:
+    """One open process: its handle, and the syscall tasks running for it."""
+
+    def __init__(self, handle: str, proc: Any) -> None:
+        self.handle = handle
+        self.proc = proc
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.closed = False
+
+    @property
+    def pid(self) -> int:
+        return int(self.proc.pid)
+
+    def track(self, task: asyncio.Task[Any]) -> None:
+        """Remember a task that runs for this process until it finishes."""
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    def start(self, op: str, args: dict[str, Any], timeout: float | None) -> asyncio.Task[SysReply]:
+        """Run one syscall as a task of its own (tracked)."""
+        task = asyncio.ensure_future(guarded_syscall(self.proc, op, args, timeout))
+        self.track(task)
+        return task
+
+    async def exit(self) -> None:
+        """Interrupt every pending call, then exit the process (closing its fds)."""
+        if self.closed:
+            return
+        self.closed = True
+        pending = [t for t in self.tasks if not t.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending, timeout=5.0)
+        self.proc.exit()
+
+
+class ProcessTable:
+    """The processes the daemon's clients hold open, by handle."""
+
+    def __init__(self, host: Host) -> None:
+        self.host = host
+        self._by_handle: dict[str, ProcessEntry] = {}
+
+    def __len__(self) -> int:
+        return len(self._by_handle)
+
+    def open(self, uid: int = 0, gid: int = 0, caps: Iterable[int] | None = None) -> ProcessEntry:
+        """Spawn a process on the host and give it a fresh handle."""
+        proc = self.host.spawn(uid=uid, gid=gid, caps=caps)
+        entry = ProcessEntry(secrets.token_urlsafe(24), proc)
+        self._by_handle[entry.handle] = entry
+        log.debug("process opened pid=%d", entry.pid)
+        return entry
+
+    def get(self, handle: str) -> ProcessEntry | None:
+        """The open process with this handle, or None."""
+        entry = self._by_handle.get(handle)
+        return None if entry is None or entry.closed else entry
+
+    async def close(self, entry: ProcessEntry) -> None:
+        """End a process: interrupt its calls, close its fds, forget its handle."""
+        self._by_handle.pop(entry.handle, None)
+        await entry.exit()
+        log.debug("process exited pid=%d", entry.pid)
+
+    async def close_all(self) -> None:
+        """End every process (daemon shutdown)."""
+        for entry in list(self._by_handle.values()):
+            await self.close(entry)
