@@ -44,9 +44,14 @@ def sockaddr_len(family: int) -> int:
 # --- C argument conversions (PyArg_Parse "i", "I", "n") ------------------------
 
 
-def c_int(value: Any) -> int:
-    """PyArg "i": an int (via __index__) that fits a C int."""
+def c_int(value: Any, clinic: bool = False) -> int:
+    """PyArg "i": an int (via __index__) that fits a C int.
+
+    ``clinic``: the message of Argument Clinic and PyLong_AsInt instead.
+    """
     n = operator.index(value)
+    if clinic and not INT_MIN <= n <= INT_MAX:
+        raise OverflowError("Python int too large to convert to C int")
     if n > INT_MAX:
         raise OverflowError("signed integer is greater than maximum")
     if n < INT_MIN:

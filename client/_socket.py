@@ -20,6 +20,7 @@ from __future__ import annotations
 import array
 import contextlib
 import errno as _errno
+import functools
 import io
 import math
 import operator
@@ -30,7 +31,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any, NoReturn, Self, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, Self, TypeVar, cast
 
 from client import _cmsg, _sockaddr
 from client._sockaddr import as_bytes, c_int, c_ssize, c_uint
@@ -96,6 +97,67 @@ PURE_FUNCTIONS: dict[str, Callable[..., Any]] = {
 _E = TypeVar("_E", bound=IntEnum)
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _c_method(kind: str, name: str, low: int = 0, high: int = 0, keywords: tuple[str, ...] = ()) -> Callable[[_F], _F]:
+    """CPython's argument-count errors for a method written in C.
+
+    kind: "noargs" (METH_NOARGS), "o" (METH_O), "varargs" (PyArg_ParseTuple
+    with ``low`` to ``high`` arguments) or "keywords" (PyArg_ParseTupleAndKeywords
+    with the names ``keywords``, the first ``low`` of them required).
+    """
+
+    def plural(n: int) -> str:
+        return "argument" if n == 1 else "arguments"
+
+    def check(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        n = len(args)
+        if kind == "noargs":
+            if kwargs:
+                raise TypeError(f"socket.{name}() takes no keyword arguments")
+            if n:
+                raise TypeError(f"socket.{name}() takes no arguments ({n} given)")
+        elif kind == "o":
+            if kwargs:
+                raise TypeError(f"socket.{name}() takes no keyword arguments")
+            if n != 1:
+                raise TypeError(f"socket.{name}() takes exactly one argument ({n} given)")
+        elif kind == "varargs":
+            if kwargs:
+                raise TypeError(f"{name}() takes no keyword arguments")
+            if low == high and n != low:
+                raise TypeError(f"{name}() takes exactly {low} {plural(low)} ({n} given)")
+            if n < low:
+                raise TypeError(f"{name}() takes at least {low} {plural(low)} ({n} given)")
+            if n > high:
+                raise TypeError(f"{name}() takes at most {high} {plural(high)} ({n} given)")
+        else:
+            total = n + len(kwargs)
+            if total > len(keywords):
+                raise TypeError(f"{name}() takes at most {len(keywords)} {plural(len(keywords))} ({total} given)")
+            for pos in range(n, low):
+                if keywords[pos] not in kwargs:
+                    raise TypeError(f"{name}() missing required argument {keywords[pos]!r} (pos {pos + 1})")
+            for pos, key in enumerate(keywords[:n]):
+                if key in kwargs:
+                    raise TypeError(f"argument for {name}() given by name ({key!r}) and position ({pos + 1})")
+            for key in kwargs:
+                if key not in keywords:
+                    raise TypeError(f"{key!r} is an invalid keyword argument for {name}()")
+
+    def decorate(fn: _F) -> _F:
+        @functools.wraps(fn)
+        def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+            check(args, kwargs)
+            return fn(self, *args, **kwargs)
+
+        return cast(_F, method)
+
+    return decorate
+
+
+
 def _intenum_converter(value: int, enum_klass: type[_E]) -> int:
     try:
         return enum_klass(value)
@@ -147,7 +209,7 @@ def _poll_ms(seconds: float) -> int:
     return max(0, math.ceil(seconds * 1000))
 
 
-class Socket:
+class socket:
     """A socket of an emulated process, with the stdlib socket's methods."""
 
     __slots__ = ["__weakref__", "_closed", "_family", "_fd", "_io_refs", "_proto", "_timeout", "_type"]
@@ -160,7 +222,7 @@ class Socket:
         self._timeout: float | None = None
         self._io_refs = 0
         self._closed = False
-        family, type, proto = c_int(family), c_int(type), c_int(proto)
+        family, type, proto = c_int(family, clinic=True), c_int(type, clinic=True), c_int(proto, clinic=True)
         if fileno is None:
             if family == -1:
                 family = _std.AF_INET
@@ -270,6 +332,7 @@ class Socket:
     def timeout(self) -> float | None:
         return self._timeout
 
+    @_c_method("noargs", "fileno")
     def fileno(self) -> int:
         return self._fd
 
@@ -359,25 +422,29 @@ class Socket:
 
     # --- timeouts ----------------------------------------------------------------------
 
+    @_c_method("o", "settimeout")
     def settimeout(self, value: float | None, /) -> None:
         self._timeout = _parse_timeout(value)
         self._set_nonblocking(self._timeout is not None)
 
+    @_c_method("noargs", "gettimeout")
     def gettimeout(self) -> float | None:
         return self._timeout
 
+    @_c_method("o", "setblocking")
     def setblocking(self, flag: bool, /) -> None:
         block = operator.index(flag)
         self._timeout = None if block else 0.0
         self._set_nonblocking(not block)
 
+    @_c_method("noargs", "getblocking")
     def getblocking(self) -> bool:
         return self._timeout != 0
 
     def get_inheritable(self) -> bool:
         return not self._sys("fcntl", {"cmd": F_GETFD}).ret & FD_CLOEXEC
 
-    def set_inheritable(self, inheritable: bool, /) -> None:
+    def set_inheritable(self, inheritable: bool) -> None:
         flags = self._sys("fcntl", {"cmd": F_GETFD}).ret
         flags = flags & ~FD_CLOEXEC if inheritable else flags | FD_CLOEXEC
         self._sys("fcntl", {"cmd": F_SETFD, "arg": flags})
@@ -387,19 +454,23 @@ class Socket:
     def _addr(self, address: Any, caller: str) -> bytes:
         return _sockaddr.encode(self._family, address, caller)
 
+    @_c_method("o", "bind")
     def bind(self, address: Any, /) -> None:
         self._sys("bind", {"addr": self._addr(address, "bind")})
 
+    @_c_method("noargs", "getsockname")
     def getsockname(self) -> Any:
         addrlen = _sockaddr.sockaddr_len(self._family)
         reply = self._sys("getsockname", {"addrlen": addrlen})
         return _sockaddr.decode(reply.addr, reply.addrlen)
 
+    @_c_method("noargs", "getpeername")
     def getpeername(self) -> Any:
         addrlen = _sockaddr.sockaddr_len(self._family)
         reply = self._sys("getpeername", {"addrlen": addrlen})
         return _sockaddr.decode(reply.addr, reply.addrlen)
 
+    @_c_method("varargs", "listen", 0, 1)
     def listen(self, backlog: int = min(_std.SOMAXCONN, 128), /) -> None:
         self._sys("listen", {"backlog": max(c_int(backlog), 0)})
 
@@ -447,11 +518,13 @@ class Socket:
                 continue
             return so_error
 
+    @_c_method("o", "connect")
     def connect(self, address: Any, /) -> None:
         err = self._connect(address, "connect")
         if err:
             raise _error(err)
 
+    @_c_method("o", "connect_ex")
     def connect_ex(self, address: Any, /) -> int:
         try:
             return self._connect(address, "connect_ex")
@@ -471,8 +544,9 @@ class Socket:
         # timeout; a Linux accept4() file is blocking already.
         return sock, addr
 
+    @_c_method("o", "shutdown")
     def shutdown(self, how: int, /) -> None:
-        self._sys("shutdown", {"how": c_int(how)})
+        self._sys("shutdown", {"how": c_int(how, clinic=True)})
 
     # --- options -------------------------------------------------------------------------
 
@@ -505,6 +579,7 @@ class Socket:
             optval = as_bytes(args[2])
         self._sys("setsockopt", {"level": level, "optname": optname, "optval": optval})
 
+    @_c_method("varargs", "getsockopt", 2, 3)
     def getsockopt(self, level: int, optname: int, buflen: int = 0, /) -> int | bytes:
         """An int option, or with ``buflen`` the option's raw bytes."""
         level, optname, buflen = c_int(level), c_int(optname), c_int(buflen)
@@ -522,6 +597,7 @@ class Socket:
         reply = self._sys("recv", {"size": size, "flags": flags}, wait=True)
         return reply.data, reply.ret
 
+    @_c_method("varargs", "recv", 1, 2)
     def recv(self, bufsize: int, flags: int = 0, /) -> bytes:
         size = c_ssize(bufsize)
         flags = c_int(flags)
@@ -533,6 +609,7 @@ class Socket:
         # MSG_TRUNC may report more than was copied; CPython's bytes are that long.
         return data if len(data) == n else data[:n].ljust(n, b"\0")
 
+    @_c_method("keywords", "recv_into", 1, keywords=("buffer", "nbytes", "flags"))
     def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
         view = _writable_view(buffer, "recv_into")
         size = c_ssize(nbytes)
@@ -554,6 +631,7 @@ class Socket:
         reply = self._sys("recvfrom", {"size": size, "flags": flags, "addrlen": addrlen}, wait=True)
         return reply.data, reply.ret, _sockaddr.decode(reply.addr, reply.addrlen)
 
+    @_c_method("varargs", "recvfrom", 1, 2)
     def recvfrom(self, bufsize: int, flags: int = 0, /) -> tuple[bytes, Any]:
         size = c_ssize(bufsize)
         flags = c_int(flags)
@@ -562,6 +640,7 @@ class Socket:
         data, n, addr = self._recvfrom(size, flags)
         return (data if len(data) == n else data[:n].ljust(n, b"\0")), addr
 
+    @_c_method("keywords", "recvfrom_into", 1, keywords=("buffer", "nbytes", "flags"))
     def recvfrom_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> tuple[int, Any]:
         view = _writable_view(buffer, "recvfrom_into")
         size = c_ssize(nbytes)
@@ -587,6 +666,7 @@ class Socket:
         addr = _sockaddr.decode(reply.addr, min(reply.addrlen, addrlen))
         return reply.data, reply.ret, ancdata, reply.msg_flags, addr
 
+    @_c_method("varargs", "recvmsg", 1, 3)
     def recvmsg(self, bufsize: int, ancbufsize: int = 0, flags: int = 0, /) -> tuple[bytes, list[Any], int, Any]:
         """Receive (data, ancdata, msg_flags, address); ancdata is [(level, type, data), ...]."""
         size = c_ssize(bufsize)
@@ -597,6 +677,7 @@ class Socket:
         data, n, ancdata, msg_flags, addr = self._recvmsg(size, ancbufsize, flags)
         return data[: min(n, size)], ancdata, msg_flags, addr
 
+    @_c_method("varargs", "recvmsg_into", 1, 3)
     def recvmsg_into(self, buffers: Iterable[Any], ancbufsize: int = 0, flags: int = 0, /) -> tuple[int, list[Any], int, Any]:
         ancbufsize = c_ssize(ancbufsize)
         flags = c_int(flags)
@@ -623,10 +704,12 @@ class Socket:
 
     # --- sending -------------------------------------------------------------------------
 
+    @_c_method("varargs", "send", 1, 2)
     def send(self, data: Any, flags: int = 0, /) -> int:
         payload = as_bytes(data)
         return self._sys("send", {"data": payload, "flags": c_int(flags)}, wait=True).ret
 
+    @_c_method("varargs", "sendall", 1, 2)
     def sendall(self, data: Any, flags: int = 0, /) -> None:
         """Send all of ``data``; the timeout covers the whole operation, as CPython's."""
         payload = memoryview(as_bytes(data))
@@ -661,6 +744,7 @@ class Socket:
         raw = self._addr(address, "sendto")
         return self._sys("sendto", {"data": payload, "flags": flags, "addr": raw}, wait=True).ret
 
+    @_c_method("varargs", "sendmsg", 1, 4)
     def sendmsg(
         self, buffers: Iterable[Any], ancdata: Iterable[Any] | None = None, flags: int = 0, address: Any = None, /
     ) -> int:
@@ -761,6 +845,9 @@ class Socket:
         text = io.TextIOWrapper(buffer, encoding, errors, newline)
         text.mode = mode  # type: ignore[misc]
         return text
+
+
+Socket = socket
 
 
 class _PollObject:
@@ -943,7 +1030,10 @@ class Net:
 
     def unlink(self, path: str | bytes) -> None:
         """Remove a name from the emulated host's filesystem (a bound AF_UNIX path)."""
-        self._check(self._call("unlink", {"path": os.fsencode(path)}))
+        raw = os.fsencode(path)
+        reply = self._call("unlink", {"path": raw})
+        if reply.ret < 0:
+            raise OSError(-reply.ret, os.strerror(-reply.ret), path)
 
     def getdefaulttimeout(self) -> float | None:
         return self._default_timeout

@@ -1,0 +1,62 @@
+"""Fixtures of the client's tests.
+
+``net`` is parametrized over two kernels, both driven through the client:
+``linux`` (a :class:`hostkernel.HostTransport`: raw syscalls on this machine's
+kernel, the oracle for the client's own behaviour) and ``local``
+(``client.local()``: the emulated kernel in this process).
+"""
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import client  # noqa: E402
+from hostkernel import HostTransport  # noqa: E402
+
+
+def _kernel_error() -> str | None:
+    try:
+        import kernel.host  # noqa: F401
+        import kernel.syscalls  # noqa: F401
+    except Exception as exc:  # the kernel is still being written
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def make_net(kind: str) -> Any:
+    if kind == "linux":
+        return client.Net(HostTransport())
+    problem = _kernel_error()
+    if problem:
+        pytest.skip(f"emulated kernel not importable: {problem}")
+    return client.local()
+
+
+@pytest.fixture(params=["linux", "local"])
+def net(request: pytest.FixtureRequest) -> Iterator[Any]:
+    n = make_net(request.param)
+    yield n
+    n.close()
+
+
+@pytest.fixture()
+def host_net() -> Iterator[Any]:
+    n = client.Net(HostTransport())
+    yield n
+    n.close()
+
+
+@pytest.fixture()
+def path() -> Iterator[str]:
+    """A unique filesystem name directly in /tmp (exists on both kernels)."""
+    name = f"/tmp/slc-{uuid.uuid4().hex[:16]}.sock"
+    yield name
+    if os.path.exists(name):
+        os.unlink(name)
