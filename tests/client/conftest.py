@@ -11,28 +11,29 @@ import os
 import sys
 import uuid
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import client  # noqa: E402
-from hostkernel import HostTransport  # noqa: E402
+from hostkernel import HostTransport
+
+import client
 
 
 def _kernel_error() -> str | None:
     try:
-        import kernel.host  # noqa: F401
+        import kernel.host
         import kernel.syscalls  # noqa: F401
-    except Exception as exc:  # the kernel is still being written
+    except Exception as exc:  # noqa: BLE001  (the kernel is still being written)
         return f"{type(exc).__name__}: {exc}"
     return None
 
 
 def make_net(kind: str) -> Any:
     if kind == "linux":
-        return client.Net(HostTransport())
+        return client.Net(cast(Any, HostTransport()))
     problem = _kernel_error()
     if problem:
         pytest.skip(f"emulated kernel not importable: {problem}")
@@ -48,7 +49,7 @@ def net(request: pytest.FixtureRequest) -> Iterator[Any]:
 
 @pytest.fixture()
 def host_net() -> Iterator[Any]:
-    n = client.Net(HostTransport())
+    n = client.Net(cast(Any, HostTransport()))
     yield n
     n.close()
 

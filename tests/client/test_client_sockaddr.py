@@ -30,7 +30,7 @@ def raw_name(sock: socket.socket, peer: bool = False) -> tuple[bytes, int]:
 def outcome(fn: Any, *args: Any) -> Any:
     try:
         return ("ok", fn(*args))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001
         return (type(exc), str(exc))
 
 
