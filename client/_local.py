@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -92,6 +93,17 @@ class LocalHost:
                 self.loop.close()
 
 
+def _wait_uninterrupted(event: threading.Event, limit: float = 5.0) -> None:
+    deadline = time.monotonic() + limit
+    while True:
+        try:
+            event.wait(max(0.0, deadline - time.monotonic()))
+            return
+        except BaseException:  # noqa: BLE001  (a second interruption: keep waiting)
+            if time.monotonic() >= deadline:
+                return
+
+
 class LocalTransport:
     """One process of an in-process host (``host.spawn(uid=0, gid=0)``)."""
 
@@ -117,13 +129,24 @@ class LocalTransport:
             raise RuntimeError("the process has exited")
         from kernel.syscalls import do_syscall
 
-        fut = asyncio.run_coroutine_threadsafe(do_syscall(self.proc, op, args, timeout), self.local_host.loop)
+        settled = threading.Event()
+
+        async def syscall() -> SysReply:
+            try:
+                return await do_syscall(self.proc, op, args, timeout)
+            finally:
+                settled.set()
+
+        fut = asyncio.run_coroutine_threadsafe(syscall(), self.local_host.loop)
         try:
             return fut.result()
         except BaseException:
             # Interrupted here (KeyboardInterrupt, a signal handler's exception):
-            # cancel the syscall; the kernel ends it with EINTR and no side effect.
-            fut.cancel()
+            # cancel the syscall, which the kernel ends with EINTR and no side
+            # effect, and let it settle before the exception goes on.
+            if not fut.done():
+                fut.cancel()
+                _wait_uninterrupted(settled)
             raise
 
     def close(self) -> None:

@@ -3,7 +3,8 @@
 ``net`` is parametrized over two kernels, both driven through the client:
 ``linux`` (a :class:`hostkernel.HostTransport`: raw syscalls on this machine's
 kernel, the oracle for the client's own behaviour) and ``local``
-(``client.local()``: the emulated kernel in this process).
+(``client.local()``: the emulated kernel in this process) and ``grpc`` (the
+daemon of the session's ``daemon`` fixture, through ``client.connect``).
 """
 from __future__ import annotations
 
@@ -31,18 +32,34 @@ def _kernel_error() -> str | None:
     return None
 
 
-def make_net(kind: str) -> Any:
+def make_net(kind: str, request: pytest.FixtureRequest | None = None) -> Any:
     if kind == "linux":
         return client.Net(cast(Any, HostTransport()))
     problem = _kernel_error()
     if problem:
         pytest.skip(f"emulated kernel not importable: {problem}")
+    if kind == "grpc":
+        assert request is not None
+        target = request.getfixturevalue("daemon")
+        if target == "local":
+            pytest.skip("SOCKETLAB_TARGET=local: no daemon")
+        return client.connect(target)
     return client.local()
 
 
-@pytest.fixture(params=["linux", "local"])
+def another_process(net: Any) -> Any:
+    """A second process on the same host as ``net``."""
+    transport = net._transport
+    if isinstance(transport, HostTransport):
+        return client.Net(cast(Any, HostTransport()))
+    if hasattr(transport, "spawn"):
+        return client.Net(transport.spawn())
+    return client.connect(transport.target)
+
+
+@pytest.fixture(params=["linux", "local", "grpc"])
 def net(request: pytest.FixtureRequest) -> Iterator[Any]:
-    n = make_net(request.param)
+    n = make_net(request.param, request)
     yield n
     n.close()
 

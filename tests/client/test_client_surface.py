@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 import pytest
-from conftest import make_net
+from conftest import another_process, make_net
 
 import client
 
@@ -194,8 +194,7 @@ def test_process_exit_closes_everything(net: Any, path: str) -> None:
     srv = net.socket(net.AF_UNIX, net.SOCK_STREAM)
     srv.bind(path)
     srv.listen()
-    spawn = getattr(net._transport, "spawn", None)  # local: a process on the same host
-    other = client.Net(spawn() if spawn else type(net._transport)())
+    other = another_process(net)
     cli = other.socket(other.AF_UNIX, other.SOCK_STREAM)
     cli.connect(path)
     conn, _ = srv.accept()
