@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 import pytest
-from conftest import another_process, make_net
+from client_backends import another_process, make_net
 
 import client
 

@@ -530,7 +530,7 @@ def test_local_kernel_matches_cpython(name: str) -> None:
     """The same cases through client.local(): the emulated kernel against Linux."""
     if name in LOCAL_SKIP:
         pytest.skip(LOCAL_SKIP[name])
-    from conftest import make_net
+    from client_backends import make_net
 
     want = CASES[name](StdNet())
     net = make_net("local")
