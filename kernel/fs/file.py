@@ -1,0 +1,61 @@
+"""struct file and its file_operations: what an fd points to.
+
+A ``File`` carries the open-file flags (O_NONBLOCK, O_ASYNC), the owner for
+SIGIO (F_SETOWN) and a reference count: dup(), SCM_RIGHTS in flight and every
+fd table entry hold one reference; the last ``fput`` releases the object.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Protocol
+
+from kernel import uapi
+from kernel.wait import WaitQueue
+
+if TYPE_CHECKING:
+    from kernel.host import Host
+
+
+class FileOperations(Protocol):
+    """The subset of file_operations sockets and epoll implement."""
+
+    def poll(self, file: File) -> int: ...
+
+    def release(self, file: File) -> None: ...
+
+    def ioctl(self, file: File, cmd: int, argp: list[int]) -> int: ...
+
+    def wait_queue(self, file: File) -> WaitQueue: ...
+
+
+class File:
+    """An open file description (struct file)."""
+
+    __slots__ = ("f_op", "f_flags", "private_data", "f_count", "f_owner", "host", "f_ep", "__weakref__")
+
+    def __init__(self, host: Host, f_op: FileOperations, private_data: Any, flags: int) -> None:
+        self.host = host
+        self.f_op = f_op
+        self.private_data = private_data
+        self.f_flags = uapi.O_RDWR | flags
+        self.f_count = 1
+        self.f_owner = 0  # pid for SIGIO, 0 = none
+        self.f_ep: set[Any] = set()  # epoll items watching this file
+
+    def get(self) -> File:
+        self.f_count += 1
+        return self
+
+    def fput(self) -> None:
+        self.f_count -= 1
+        if self.f_count == 0:
+            for item in list(self.f_ep):
+                item.file_released()
+            self.f_op.release(self)
+            self.host.nr_files -= 1
+
+    def poll(self) -> int:
+        return self.f_op.poll(self)
+
+    @property
+    def nonblock(self) -> bool:
+        return bool(self.f_flags & uapi.O_NONBLOCK)

@@ -1,0 +1,32 @@
+"""ioctl(2): the generic file ioctls (FIONBIO, FIOASYNC), then the file's own.
+
+Socket files pass other commands to their family (FIONREAD/SIOCINQ,
+SIOCOUTQ); a command nobody knows is -ENOTTY.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from kernel import uapi
+
+if TYPE_CHECKING:
+    from kernel.process import Process
+
+
+def sys_ioctl(proc: Process, fd: int, cmd: int, argp: list[int]) -> int:
+    f = proc.fget(fd)
+    if f is None:
+        return -uapi.EBADF
+    if cmd == uapi.FIONBIO:
+        if argp[0]:
+            f.f_flags |= uapi.O_NONBLOCK
+        else:
+            f.f_flags &= ~uapi.O_NONBLOCK
+        return 0
+    if cmd == uapi.FIOASYNC:
+        if argp[0]:
+            f.f_flags |= uapi.O_ASYNC
+        else:
+            f.f_flags &= ~uapi.O_ASYNC
+        return 0
+    return f.f_op.ioctl(f, cmd, argp)

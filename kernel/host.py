@@ -1,0 +1,73 @@
+"""One emulated machine: its processes, files, filesystem, sysctls and clock.
+
+``Host.spawn()`` creates a process (pid, credentials, capabilities);
+``Process.exit()`` ends it.  Per-host state that Linux keeps in ``struct net``
+(the AF_UNIX abstract namespace, sysctls) hangs off the host; the protocol
+families themselves are registered once, globally, like ``net_families``.
+"""
+from __future__ import annotations
+
+import itertools
+import random
+from typing import Any, Iterable
+
+from kernel import uapi
+from kernel.clock import Clock, RealClock
+from kernel.fs.file import File
+from kernel.fs.namei import VFS
+from kernel.process import ALL_CAPS, Process
+
+import kernel.net.unix  # noqa: F401,E402  (af_unix_init: registers AF_UNIX at boot)
+
+DEFAULT_SYSCTLS: dict[str, int] = {
+    "net.core.rmem_default": 212992,
+    "net.core.rmem_max": 212992,
+    "net.core.wmem_default": 212992,
+    "net.core.wmem_max": 212992,
+    "net.core.somaxconn": 4096,
+    "net.unix.max_dgram_qlen": 10,
+    "fs.file-max": 1 << 20,
+}
+
+
+class Host:
+    """An emulated host (one daemon)."""
+
+    def __init__(
+        self, clock: Clock | None = None, name: str = "default", max_processes: int = 100_000,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.name = name
+        self.rng = rng or random.Random()
+        self.clock: Clock = clock or RealClock()
+        self.processes: dict[int, Process] = {}
+        self._pids = itertools.count(1000)
+        self.max_processes = max_processes
+        self.nr_files = 0
+        self.vfs = VFS()
+        self.sysctl: dict[str, int] = dict(DEFAULT_SYSCTLS)
+        self.net: dict[str, Any] = {}  # per-family namespaces (e.g. "unix": UnixNamespace)
+        self.fd_close_hooks: list[Any] = []
+
+    def spawn(self, uid: int = 0, gid: int = 0, caps: Iterable[int] | None = None) -> Process:
+        """fork+exec of a client process; root gets every capability by default."""
+        if caps is None:
+            caps = ALL_CAPS if uid == 0 else ()
+        proc = Process(self, next(self._pids), uid, gid, caps)
+        self.processes[proc.pid] = proc
+        return proc
+
+    def reap(self, proc: Process) -> None:
+        self.processes.pop(proc.pid, None)
+
+    def alloc_file(self, f_op: Any, private_data: Any, flags: int) -> File | int:
+        """alloc_file: a new open file, or -ENFILE at fs.file-max."""
+        if self.nr_files >= self.sysctl["fs.file-max"]:
+            return -uapi.ENFILE
+        self.nr_files += 1
+        return File(self, f_op, private_data, flags)
+
+    def fd_closed(self, proc: Process, fd: int, file: File) -> None:
+        """Called for every close of an fd (epoll drops items keyed by it)."""
+        for hook in self.fd_close_hooks:
+            hook(proc, fd, file)

@@ -1,0 +1,456 @@
+"""net/socket.c: the socket syscalls, the family registry and the socket file.
+
+Every ``sys_*`` takes the calling process first and returns an int (the
+syscall's value or -errno).  Each one resolves its fd with
+``sockfd_lookup`` (EBADF for a free fd, ENOTSOCK for a non-socket file),
+validates the caller's memory as ``move_addr_to_kernel`` does, and hands off
+to ``sock.ops`` (the family's proto_ops).  Families join through
+``sock_register`` into ``net_families``; ``__sock_create`` checks family,
+type and the SOCK_* flags in Linux's order.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable, Protocol
+
+from kernel import uapi
+from kernel.fs.file import File
+from kernel.net.sock import Socket, sock_getsockopt, sock_setsockopt
+from kernel.net.uaccess import MsgHdr, OptBuf, SockaddrBuf
+from kernel.wait import WaitQueue
+
+if TYPE_CHECKING:
+    from kernel.process import Process
+
+
+class NetProtoFamily(Protocol):
+    """struct net_proto_family: a family's create()."""
+
+    family: int
+
+    def create(self, proc: Process, sock: Socket, protocol: int, kern: bool) -> int: ...
+
+
+net_families: dict[int, NetProtoFamily] = {}
+
+
+def sock_register(ops: NetProtoFamily) -> int:
+    if ops.family < 0 or ops.family >= uapi.NPROTO:
+        return -uapi.ENOBUFS
+    if ops.family in net_families:
+        return -uapi.EEXIST
+    net_families[ops.family] = ops
+    return 0
+
+
+def sock_unregister(family: int) -> None:
+    net_families.pop(family, None)
+
+
+# --- the socket file (socket_file_ops) --------------------------------------
+
+class SocketFileOps:
+    """socket_file_ops: poll, release and ioctl of a socket file."""
+
+    def poll(self, file: File) -> int:
+        sock: Socket = file.private_data
+        return sock.ops.poll(sock)
+
+    def release(self, file: File) -> None:
+        sock_release(file.private_data)
+
+    def ioctl(self, file: File, cmd: int, argp: list[int]) -> int:
+        sock: Socket = file.private_data
+        return sock.ops.ioctl(sock, cmd, argp)
+
+    def wait_queue(self, file: File) -> WaitQueue:
+        sock: Socket = file.private_data
+        return sock.wq
+
+
+socket_file_ops = SocketFileOps()
+
+
+def sock_release(sock: Socket) -> None:
+    ops = sock.ops
+    sock.ops.release(sock)
+    sock.ops = ops
+    sock.file = None
+
+
+def sock_alloc_file(proc: Process, sock: Socket, flags: int) -> File | int:
+    f = proc.host.alloc_file(socket_file_ops, sock, flags & uapi.O_NONBLOCK)
+    if isinstance(f, int):
+        sock_release(sock)
+        return f
+    sock.file = f
+    return f
+
+
+def sock_map_fd(proc: Process, sock: Socket, flags: int) -> int:
+    fd = proc.get_unused_fd()
+    if fd < 0:
+        sock_release(sock)
+        return fd
+    f = sock_alloc_file(proc, sock, flags)
+    if isinstance(f, int):
+        return f
+    proc.fd_install(fd, f, bool(flags & uapi.O_CLOEXEC))
+    return fd
+
+
+def sockfd_lookup(proc: Process, fd: int) -> Socket | int:
+    f = proc.fget(fd)
+    if f is None:
+        return -uapi.EBADF
+    if not isinstance(f.private_data, Socket):
+        return -uapi.ENOTSOCK
+    return f.private_data
+
+
+def sock_create(proc: Process, family: int, type_: int, protocol: int, kern: bool = False) -> Socket | int:
+    """__sock_create: range checks, then the family's create()."""
+    if family < 0 or family >= uapi.NPROTO:
+        return -uapi.EAFNOSUPPORT
+    if type_ < 0 or type_ >= uapi.SOCK_MAX:
+        return -uapi.EINVAL
+    pf = net_families.get(family)
+    if pf is None:
+        return -uapi.EAFNOSUPPORT
+    sock = Socket(proc.host, type_)
+    err = pf.create(proc, sock, protocol, kern)
+    if err < 0:
+        return err
+    return sock
+
+
+def move_addr_to_kernel(addr: bytes) -> int:
+    """Validate a user sockaddr length: 0 or too long → -EINVAL."""
+    if len(addr) > uapi.SOCKADDR_STORAGE_SIZE:
+        return -uapi.EINVAL
+    return 0
+
+
+def _sock_flags(type_: int) -> tuple[int, int]:
+    flags = type_ & ~uapi.SOCK_TYPE_MASK
+    return type_ & uapi.SOCK_TYPE_MASK, flags
+
+
+# --- the syscalls -------------------------------------------------------------
+
+async def sys_socket(proc: Process, family: int, type_: int, protocol: int) -> int:
+    type_, flags = _sock_flags(type_)
+    if flags & ~(uapi.SOCK_CLOEXEC | uapi.SOCK_NONBLOCK):
+        return -uapi.EINVAL
+    sock = sock_create(proc, family, type_, protocol)
+    if isinstance(sock, int):
+        return sock
+    return sock_map_fd(proc, sock, flags & (uapi.O_CLOEXEC | uapi.O_NONBLOCK))
+
+
+async def sys_socketpair(proc: Process, family: int, type_: int, protocol: int, usockvec: list[int]) -> int:
+    type_, flags = _sock_flags(type_)
+    if flags & ~(uapi.SOCK_CLOEXEC | uapi.SOCK_NONBLOCK):
+        return -uapi.EINVAL
+    fd1 = proc.get_unused_fd()
+    if fd1 < 0:
+        return fd1
+    fd2 = proc.get_unused_fd(fd1 + 1)
+    if fd2 < 0:
+        return fd2
+    sock1 = sock_create(proc, family, type_, protocol)
+    if isinstance(sock1, int):
+        return sock1
+    sock2 = sock_create(proc, family, type_, protocol)
+    if isinstance(sock2, int):
+        sock_release(sock1)
+        return sock2
+    err = sock1.ops.socketpair(proc, sock1, sock2)
+    if err < 0:
+        sock_release(sock2)
+        sock_release(sock1)
+        return err
+    f1 = sock_alloc_file(proc, sock1, flags)
+    if isinstance(f1, int):
+        sock_release(sock2)
+        return f1
+    f2 = sock_alloc_file(proc, sock2, flags)
+    if isinstance(f2, int):
+        f1.fput()
+        return f2
+    cloexec = bool(flags & uapi.SOCK_CLOEXEC)
+    proc.fd_install(fd1, f1, cloexec)
+    proc.fd_install(fd2, f2, cloexec)
+    usockvec[:] = [fd1, fd2]
+    return 0
+
+
+async def sys_bind(proc: Process, fd: int, addr: bytes) -> int:
+    sock = sockfd_lookup(proc, fd)
+    if isinstance(sock, int):
+        return sock
+    err = move_addr_to_kernel(addr)
+    if err:
+        return err
+    return sock.ops.bind(sock, addr)
+
+
+async def sys_listen(proc: Process, fd: int, backlog: int) -> int:
+    sock = sockfd_lookup(proc, fd)
+    if isinstance(sock, int):
+        return sock
+    somaxconn = proc.host.sysctl["net.core.somaxconn"]
+    if (backlog & 0xFFFFFFFF) > somaxconn:  # the (unsigned) comparison Linux makes
+        backlog = somaxconn
+    return sock.ops.listen(proc, sock, backlog)
+
+
+async def sys_accept4(proc: Process, fd: int, upeer: SockaddrBuf | None, flags: int) -> int:
+    if flags & ~(uapi.SOCK_CLOEXEC | uapi.SOCK_NONBLOCK):
+        return -uapi.EINVAL
+    sock = sockfd_lookup(proc, fd)
+    if isinstance(sock, int):
+        return sock
+    if upeer is not None and upeer.size < 0:
+        return -uapi.EINVAL
+    newfd = proc.get_unused_fd()
+    if newfd < 0:
+        return newfd
+    newsock = Socket(proc.host, sock.type)
+    newsock.ops = sock.ops
+    assert sock.file is not None
+    err = await sock.ops.accept(proc, sock, newsock, sock.file.f_flags | flags)
+    if err < 0:
+        return err
+    f = sock_alloc_file(proc, newsock, flags)
+    if isinstance(f, int):
+        return f
+    if upeer is not None:
+        name = newsock.ops.getname(newsock, True)
+        if isinstance(name, int):
+            f.fput()
+            return -uapi.ECONNABORTED
+        upeer.put(name)
+    newfd = proc.install_file(f, bool(flags & uapi.SOCK_CLOEXEC))
+    return newfd
+
+
+async def sys_accept(proc: Process, fd: int, upeer: SockaddrBuf | None) -> int:
+    return await sys_accept4(proc, fd, upeer, 0)
+
+
+async def sys_connect(proc: Process, fd: int, addr: bytes) -> int:
+    sock = sockfd_lookup(proc, fd)
+    if isinstance(sock, int):
+        return sock
+    err = move_addr_to_kernel(addr)
+    if err:
+        return err
+    assert sock.file is not None
+    return await sock.ops.connect(proc, sock, addr, sock.file.f_flags)
+
+
+async def _getname(proc: Process, fd: int, usockaddr: SockaddrBuf, peer: bool) -> int:
+    sock = sockfd_lookup(proc, fd)
+    if isinstance(sock, int):
+        return sock
+    if usockaddr.size < 0:
+        return -uapi.EINVAL
+    name = sock.ops.getname(sock, peer)
+    if isinstance(name, int):
+        return name
+    usockaddr.put(name)
+    return 0
+
+
+async def sys_getsockname(proc: Process, fd: int, usockaddr: SockaddrBuf) -> int:
+    return await _getname(proc, fd, usockaddr, False)
+
+
+async def sys_getpeername(proc: Process, fd: int, usockaddr: SockaddrBuf) -> int:
+    return await _getname(proc, fd, usockaddr, True)
+
+
+def _nonblock_flags(sock: Socket, flags: int) -> int:
+    if sock.file is not None and sock.file.nonblock:
+        flags |= uapi.MSG_DONTWAIT
+    return flags
+
+
+async def sys_sendto(proc: Process, fd: int, buf: bytes, flags: int, addr: bytes | None) -> int:
+    sock = sockfd_lookup(proc, fd)
+    if isinstance(sock, int):
+        return sock
+    if addr is not None:
+        err = move_addr_to_kernel(addr)
+        if err:
+            return err
+    msg = MsgHdr(name=addr, iov=[buf])
+    return await sock_sendmsg(proc, sock, msg, _nonblock_flags(sock, flags))
+
+
+async def sys_send(proc: Process, fd: int, buf: bytes, flags: int) -> int:
+    return await sys_sendto(proc, fd, buf, flags, None)
+
+
+async def sock_sendmsg(proc: Process, sock: Socket, msg: MsgHdr, flags: int) -> int:
+    size = sum(len(b) for b in msg.iov)
+    return await sock.ops.sendmsg(proc, sock, msg, size, flags)
+
+
+async def sock_recvmsg(proc: Process, sock: Socket, msg: MsgHdr, flags: int) -> int:
+    return await sock.ops.recvmsg(proc, sock, msg, msg.iovlen, flags)
+
+
+async def sys_recvfrom(proc: Process, fd: int, msg: MsgHdr, flags: int) -> int:
+    """recv/recvfrom: msg.iovlen is the buffer size, msg.namelen the address room."""
+    sock = sockfd_lookup(proc, fd)
+    if isinstance(sock, int):
+        return sock
+    if msg.iovlen < 0 or msg.namelen < 0:
+        return -uapi.EINVAL if msg.namelen < 0 else -uapi.EFAULT
+    msg.controllen = 0
+    want_name = msg.namelen
+    ret = await sock_recvmsg(proc, sock, msg, _nonblock_flags(sock, flags))
+    if ret >= 0:
+        _fix_name(msg, want_name)
+    return ret
+
+
+def _fix_name(msg: MsgHdr, room: int) -> None:
+    if msg.name is None:
+        msg.namelen = 0
+        return
+    msg.namelen = len(msg.name)
+    msg.name = msg.name[:room]
+
+
+async def sys_shutdown(proc: Process, fd: int, how: int) -> int:
+    sock = sockfd_lookup(proc, fd)
+    if isinstance(sock, int):
+        return sock
+    return sock.ops.shutdown(sock, how)
+
+
+async def sys_setsockopt(proc: Process, fd: int, level: int, optname: int, optval: bytes) -> int:
+    sock = sockfd_lookup(proc, fd)
+    if isinstance(sock, int):
+        return sock
+    if level == uapi.SOL_SOCKET:
+        return sock_setsockopt(proc, sock, optname, optval)
+    return sock.ops.setsockopt(sock, level, optname, optval)
+
+
+async def sys_getsockopt(proc: Process, fd: int, level: int, optname: int, opt: OptBuf) -> int:
+    sock = sockfd_lookup(proc, fd)
+    if isinstance(sock, int):
+        return sock
+    if level == uapi.SOL_SOCKET:
+        return sock_getsockopt(proc, sock, optname, opt)
+    return sock.ops.getsockopt(sock, level, optname, opt)
+
+
+def _check_msghdr(msg: MsgHdr) -> int:
+    if len(msg.iov) > uapi.UIO_MAXIOV:
+        return -uapi.EMSGSIZE
+    if msg.name is not None:
+        err = move_addr_to_kernel(msg.name)
+        if err:
+            return err
+    if len(msg.control) > 2**31 - 1:
+        return -uapi.ENOBUFS
+    return 0
+
+
+async def sys_sendmsg(proc: Process, fd: int, msg: MsgHdr, flags: int) -> int:
+    sock = sockfd_lookup(proc, fd)
+    if isinstance(sock, int):
+        return sock
+    err = _check_msghdr(msg)
+    if err:
+        return err
+    return await sock_sendmsg(proc, sock, msg, _nonblock_flags(sock, flags))
+
+
+async def sys_recvmsg(proc: Process, fd: int, msg: MsgHdr, flags: int) -> int:
+    sock = sockfd_lookup(proc, fd)
+    if isinstance(sock, int):
+        return sock
+    if msg.iovlen < 0 or msg.controllen < 0:
+        return -uapi.EINVAL
+    if msg.namelen < 0:
+        return -uapi.EINVAL
+    want_name = msg.namelen
+    msg.flags = 0
+    ret = await sock_recvmsg(proc, sock, msg, _nonblock_flags(sock, flags & ~uapi.MSG_CMSG_CLOEXEC) | (flags & uapi.MSG_CMSG_CLOEXEC))
+    if ret >= 0:
+        _fix_name(msg, want_name)
+    return ret
+
+
+async def sys_sendmmsg(proc: Process, fd: int, msgs: list[MsgHdr], flags: int) -> int:
+    sock = sockfd_lookup(proc, fd)
+    if isinstance(sock, int):
+        return sock
+    msgs[:] = msgs[: uapi.UIO_MAXIOV]
+    sent = 0
+    for i, msg in enumerate(msgs):
+        err = _check_msghdr(msg)
+        if err == 0:
+            f = _nonblock_flags(sock, flags)
+            if i + 1 < len(msgs):
+                f |= uapi.MSG_BATCH
+            err = await sock_sendmsg(proc, sock, msg, f)
+        if err < 0:
+            return sent if sent else err
+        msg.msg_len = err
+        sent += 1
+    return sent
+
+
+async def sys_recvmmsg(proc: Process, fd: int, msgs: list[MsgHdr], flags: int, timeout: float | None) -> int:
+    sock = sockfd_lookup(proc, fd)
+    if isinstance(sock, int):
+        return sock
+    if timeout is not None and timeout < 0:
+        return -uapi.EINVAL
+    clock = proc.host.clock
+    deadline = None if timeout is None else clock.now() + timeout
+    got = 0
+    for msg in msgs:
+        f = flags & ~uapi.MSG_WAITFORONE
+        if got and flags & uapi.MSG_WAITFORONE:
+            f |= uapi.MSG_DONTWAIT
+        err = await sys_recvmsg(proc, fd, msg, f)
+        if err < 0:
+            if got:
+                if err not in (-uapi.EAGAIN,):
+                    sk = sock.sk
+                    if sk is not None:
+                        sk.sk_err = -err  # reported by the next call, as Linux does
+                return got
+            return err
+        msg.msg_len = err
+        got += 1
+        if msg.flags & uapi.MSG_OOB:
+            break
+        if deadline is not None and clock.now() >= deadline:
+            break
+    return got
+
+
+# --- sys_socketcall ------------------------------------------------------------
+
+SocketCall = Callable[..., object]
+SOCKETCALL_NARGS = {
+    uapi.SYS_SOCKET: 3, uapi.SYS_BIND: 3, uapi.SYS_CONNECT: 3, uapi.SYS_LISTEN: 2,
+    uapi.SYS_ACCEPT: 3, uapi.SYS_GETSOCKNAME: 3, uapi.SYS_GETPEERNAME: 3,
+    uapi.SYS_SOCKETPAIR: 4, uapi.SYS_SEND: 4, uapi.SYS_RECV: 4, uapi.SYS_SENDTO: 6,
+    uapi.SYS_RECVFROM: 6, uapi.SYS_SHUTDOWN: 2, uapi.SYS_SETSOCKOPT: 5,
+    uapi.SYS_GETSOCKOPT: 5, uapi.SYS_SENDMSG: 3, uapi.SYS_RECVMSG: 3,
+    uapi.SYS_ACCEPT4: 4, uapi.SYS_RECVMMSG: 5, uapi.SYS_SENDMMSG: 4,
+}
+
+
+def socketcall_valid(call: int) -> bool:
+    """sys_socketcall's range check: 1 <= call <= SYS_SENDMMSG, else -EINVAL."""
+    return uapi.SYS_SOCKET <= call <= uapi.SYS_SENDMMSG

@@ -1,0 +1,201 @@
+"""AF_UNIX SOCK_DGRAM and SOCK_SEQPACKET data (unix_dgram_sendmsg / recvmsg).
+
+Send: EMSGSIZE above sndbuf - 32; the destination is msg.name or the peer
+(ENOTCONN without either); EPERM when the destination is connected to some
+other socket; a dead connected peer gives ECONNREFUSED once and disconnects;
+a receiver whose queue holds more than max_dgram_qlen datagrams makes the
+sender wait (EAGAIN when non-blocking) unless it is connected back to us.
+Receive: one datagram per call, MSG_TRUNC flag when it did not fit and the
+real length returned with MSG_TRUNC in flags, the sender's address, SCM data.
+SEQPACKET: ENOTCONN unless connected, addresses ignored, EOF as 0.
+"""
+from __future__ import annotations
+
+import struct
+from typing import TYPE_CHECKING
+
+from kernel import uapi
+from kernel.net.core.skbuff import PAGE_SIZE
+from kernel.net.scm import scm_send
+from kernel.net.sock import RCV_SHUTDOWN, SOCK_DEAD, SOCK_PASSCRED, SS_UNCONNECTED, TCP_CLOSE, TCP_ESTABLISHED, TCP_LISTEN, Socket
+from kernel.net.uaccess import MsgHdr
+from kernel.net.unix.af_unix import (
+    UnixSock, unix_autobind, unix_dgram_disconnected, unix_find_other, unix_recvq_full, unix_sk,
+    unix_validate_addr,
+)
+from kernel.net.unix.common import scm_recv_unix, sock_alloc_send_skb, unix_scm_to_skb
+from kernel.wait import wait_event
+
+if TYPE_CHECKING:
+    from kernel.process import Process
+
+SKB_MAX_ALLOC = 4 * PAGE_SIZE - 320  # SKB_MAX_ORDER(0, 2)
+MAX_SKB_FRAGS = 17
+
+
+async def unix_dgram_sendmsg(proc: Process, sock: Socket, msg: MsgHdr, size: int, flags: int) -> int:
+    sk = unix_sk(sock)
+    scm, err = scm_send(proc, uapi.AF_UNIX, msg.control)
+    if err:
+        return err
+    try:
+        return await _dgram_send(proc, sk, msg, size, flags, scm)
+    finally:
+        scm.destroy()
+
+
+async def _dgram_send(proc: Process, sk: UnixSock, msg: MsgHdr, size: int, flags: int, scm: object) -> int:
+    if flags & uapi.MSG_OOB:
+        return -uapi.EOPNOTSUPP
+    other: UnixSock | None = None
+    sunaddr = msg.name if msg.name else None
+    if sunaddr is not None:
+        err = unix_validate_addr(sunaddr)
+        if err:
+            return err
+    else:
+        other = sk.peer
+        if other is None:
+            return -uapi.ENOTCONN
+    if sk.sock_flag(SOCK_PASSCRED) and sk.addr is None:
+        err = unix_autobind(sk)
+        if err:
+            return err
+    if size > sk.sk_sndbuf - 32:
+        return -uapi.EMSGSIZE
+    data_len = 0
+    if size > SKB_MAX_ALLOC:
+        data_len = min(size - SKB_MAX_ALLOC, MAX_SKB_FRAGS * PAGE_SIZE)
+        data_len = (data_len + PAGE_SIZE - 1) // PAGE_SIZE * PAGE_SIZE
+    data = b"".join(msg.iov)
+    skb, err, _ = await sock_alloc_send_skb(
+        sk, data, max(size - data_len, 0), data_len, sk.sndtimeo(bool(flags & uapi.MSG_DONTWAIT))
+    )
+    if skb is None:
+        return err
+    unix_scm_to_skb(scm, skb, True)  # type: ignore[arg-type]
+    skb.addr = sk.addr
+    timeo = sk.sndtimeo(bool(flags & uapi.MSG_DONTWAIT))
+    while True:
+        if other is None:
+            if sunaddr is None:
+                skb.free()
+                return -uapi.ECONNRESET
+            found = unix_find_other(sk.host, sunaddr, sk.sk_type)
+            if isinstance(found, int):
+                skb.free()
+                return found
+            other = found
+        if not (other.peer is None or other.peer is sk):
+            skb.free()
+            return -uapi.EPERM
+        if other.sock_flag(SOCK_DEAD):
+            err = 0
+            if sk.sk_type == uapi.SOCK_SEQPACKET:
+                err = -uapi.EPIPE
+            elif sk.peer is other:
+                sk.peer = None
+                sk.sk_state = TCP_CLOSE
+                if sk.sk_socket is not None:
+                    sk.sk_socket.state = SS_UNCONNECTED
+                unix_dgram_disconnected(sk, other)
+                err = -uapi.ECONNREFUSED
+            other = None
+            if err:
+                skb.free()
+                return err
+            continue
+        if other.sk_shutdown & RCV_SHUTDOWN:
+            skb.free()
+            return -uapi.EPIPE
+        if other is not sk and other.peer is not sk and unix_recvq_full(other):
+            if timeo:
+                target = other
+                timeo = await wait_event(
+                    target.peer_wait, sk.host.clock, timeo,
+                    lambda: not unix_recvq_full(target) or target.sock_flag(SOCK_DEAD)
+                    or bool(target.sk_shutdown & RCV_SHUTDOWN),
+                )
+                if sunaddr is not None:
+                    other = None
+                continue
+            skb.free()
+            return -uapi.EAGAIN
+        break
+    other.sk_receive_queue.append(skb)
+    other.data_ready()
+    return size
+
+
+async def unix_seqpacket_sendmsg(proc: Process, sock: Socket, msg: MsgHdr, size: int, flags: int) -> int:
+    sk = unix_sk(sock)
+    if sk.sk_state != TCP_ESTABLISHED:
+        return -uapi.ENOTCONN
+    msg.name = None
+    return await unix_dgram_sendmsg(proc, sock, msg, size, flags)
+
+
+async def unix_dgram_recvmsg(proc: Process, sock: Socket, msg: MsgHdr, size: int, flags: int) -> int:
+    sk = unix_sk(sock)
+    if flags & uapi.MSG_OOB:
+        return -uapi.EOPNOTSUPP
+    peek = bool(flags & uapi.MSG_PEEK)
+    timeo = sk.rcvtimeo(bool(flags & uapi.MSG_DONTWAIT))
+    connection_based = sk.sk_type == uapi.SOCK_SEQPACKET
+    while True:
+        err = sk.sock_error()
+        if err:
+            return err
+        skip = max(sk.sk_peek_off, 0) if peek else 0
+        if sk.sk_receive_queue:
+            skb = sk.sk_receive_queue[0]
+            break
+        err = -uapi.EAGAIN
+        if not timeo:
+            if connection_based and sk.sk_shutdown & RCV_SHUTDOWN:
+                return 0
+            return err
+        if sk.sk_shutdown & RCV_SHUTDOWN:
+            return 0
+        if connection_based and sk.sk_state not in (TCP_ESTABLISHED, TCP_LISTEN):
+            return -uapi.ENOTCONN
+        gen = sk.gen
+        timeo = await wait_event(sk.sk_wq, sk.host.clock, timeo, lambda: sk.gen != gen)
+    if not peek:
+        sk.sk_receive_queue.popleft()
+        sk.peer_wait.wake_up(uapi.POLLOUT)
+    if msg.namelen:
+        msg.name = skb.addr
+    full = len(skb.data)
+    avail = max(full - skip, 0)
+    if size > avail:
+        size = avail
+    elif size < avail:
+        msg.flags |= uapi.MSG_TRUNC
+    msg.data = skb.data[skip: skip + size]
+    files: list = []
+    if skb.fp:
+        if peek:
+            files = [f.get() for f in skb.fp]
+        else:
+            files, skb.fp = skb.fp, None
+    if peek:
+        if sk.sk_peek_off >= 0:
+            sk.sk_peek_off += size
+    elif sk.sk_peek_off >= 0:
+        sk.sk_peek_off = max(sk.sk_peek_off - full, 0)
+    ret = avail if flags & uapi.MSG_TRUNC else size
+    scm_recv_unix(proc, sk, msg, skb.cred, files, flags)
+    if not peek:
+        skb.free()
+    return ret
+
+
+async def unix_seqpacket_recvmsg(proc: Process, sock: Socket, msg: MsgHdr, size: int, flags: int) -> int:
+    sk = unix_sk(sock)
+    if sk.sk_state != TCP_ESTABLISHED:
+        return -uapi.ENOTCONN
+    return await unix_dgram_recvmsg(proc, sock, msg, size, flags)
+
+
+_ = struct

@@ -1,0 +1,188 @@
+"""AF_UNIX SOCK_STREAM data (unix_stream_sendmsg / unix_stream_read_generic).
+
+Send: chunks of at most sndbuf/2 - 64 bytes, each charged to the sender's
+sk_wmem_alloc until read; passed fds ride on the first chunk; EPIPE when we
+shut down writing or the peer stopped reading or died.  Receive: EINVAL when
+not connected; gathers queued chunks up to the low-water mark (MSG_WAITALL
+wants the whole size), never across a chunk that carries fds (or other
+credentials with SO_PASSCRED); MSG_PEEK (with SO_PEEK_OFF) leaves data
+queued; a pending error (ECONNRESET) is reported once, then EOF.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from kernel import uapi
+from kernel.net.core.skbuff import PAGE_SIZE, SKB_MAX_HEAD, SkBuff
+from kernel.net.scm import scm_send
+from kernel.net.sock import RCV_SHUTDOWN, SEND_SHUTDOWN, SOCK_DEAD, SOCK_PASSCRED, TCP_ESTABLISHED, Socket
+from kernel.net.uaccess import MsgHdr
+from kernel.net.unix.af_unix import UnixSock, unix_sk
+from kernel.net.unix.common import scm_recv_unix, sock_alloc_send_skb, unix_scm_to_skb
+from kernel.wait import wait_event
+
+if TYPE_CHECKING:
+    from kernel.process import Process
+
+UNIX_SKB_FRAGS_SZ = 32768
+
+
+def _page_align(n: int) -> int:
+    return (n + PAGE_SIZE - 1) // PAGE_SIZE * PAGE_SIZE
+
+
+async def unix_stream_sendmsg(proc: Process, sock: Socket, msg: MsgHdr, size: int, flags: int) -> int:
+    sk = unix_sk(sock)
+    scm, err = scm_send(proc, uapi.AF_UNIX, msg.control)
+    if err:
+        return err
+    if flags & uapi.MSG_OOB:
+        scm.destroy()
+        return -uapi.EOPNOTSUPP
+    if msg.name:
+        scm.destroy()
+        return -uapi.EISCONN if sk.sk_state == TCP_ESTABLISHED else -uapi.EOPNOTSUPP
+    other = sk.peer
+    if other is None:
+        scm.destroy()
+        return -uapi.ENOTCONN
+    if sk.sk_shutdown & SEND_SHUTDOWN:
+        scm.destroy()
+        return -uapi.EPIPE
+    data = b"".join(msg.iov)
+    timeo = sk.sndtimeo(bool(flags & uapi.MSG_DONTWAIT))
+    sent = 0
+    fds_sent = False
+    err = 0
+    try:
+        while sent < size or (size == 0 and not fds_sent and scm.fp):
+            chunk = min(size - sent, (sk.sk_sndbuf >> 1) - 64, SKB_MAX_HEAD + UNIX_SKB_FRAGS_SZ)
+            data_len = max(0, chunk - SKB_MAX_HEAD)
+            data_len = min(chunk, _page_align(data_len))
+            skb, err, timeo = await sock_alloc_send_skb(sk, data[sent: sent + chunk], chunk - data_len, data_len, timeo)
+            if skb is None:
+                break
+            unix_scm_to_skb(scm, skb, not fds_sent)
+            fds_sent = True
+            if other.sock_flag(SOCK_DEAD) or other.sk_shutdown & RCV_SHUTDOWN:
+                skb.free()
+                err = -uapi.EPIPE
+                break
+            skb.addr = sk.addr
+            other.sk_receive_queue.append(skb)
+            other.data_ready()
+            sent += chunk
+            if size == 0:
+                break
+    finally:
+        scm.destroy()
+    return sent if sent else err
+
+
+def _skb_scm_eq(skb: SkBuff, cred: tuple[int, int, int] | None) -> bool:
+    return skb.cred == cred
+
+
+async def unix_stream_recvmsg(proc: Process, sock: Socket, msg: MsgHdr, size: int, flags: int) -> int:
+    sk = unix_sk(sock)
+    if sk.sk_state != TCP_ESTABLISHED:
+        return -uapi.EINVAL
+    if flags & uapi.MSG_OOB:
+        return -uapi.EINVAL if sk.oob_skb is None else -uapi.EOPNOTSUPP
+    peek = bool(flags & uapi.MSG_PEEK)
+    target = sk.sock_rcvlowat(bool(flags & uapi.MSG_WAITALL), size)
+    timeo = sk.rcvtimeo(bool(flags & uapi.MSG_DONTWAIT))
+    skip = max(sk.sk_peek_off, 0) if peek else 0
+    copied = 0
+    out: list[bytes] = []
+    cred: tuple[int, int, int] | None = None
+    check_creds = False
+    files: list = []
+    name_done = False
+    err = 0
+    passcred = sk.sock_flag(SOCK_PASSCRED)
+    try:
+        while size:
+            # find the first skb past `skip` bytes
+            idx = 0
+            queue = sk.sk_receive_queue
+            local_skip = skip
+            while idx < len(queue) and local_skip >= len(queue[idx]):
+                local_skip -= len(queue[idx])
+                idx += 1
+            if idx >= len(queue):
+                if copied >= target:
+                    break
+                err = sk.sock_error()
+                if err:
+                    break
+                if sk.sk_shutdown & RCV_SHUTDOWN:
+                    break
+                err = -uapi.EAGAIN
+                if not timeo:
+                    break
+                gen = sk.gen
+                try:
+                    timeo = await wait_event(sk.sk_wq, sk.host.clock, timeo, lambda: sk.gen != gen)
+                except BaseException:
+                    if copied:
+                        err = 0
+                        break
+                    raise
+                err = 0
+                if not timeo:
+                    err = -uapi.EAGAIN
+                    if copied >= target or copied:
+                        break
+                    break
+                continue
+            skb = queue[idx]
+            if check_creds:
+                if not _skb_scm_eq(skb, cred):
+                    break
+            elif passcred:
+                cred = skb.cred
+                check_creds = True
+            elif cred is None:
+                cred = skb.cred
+            if not name_done:
+                name_done = True
+                sender = skb.addr
+                msg.name = sender if msg.namelen and sender is not None else None
+            start = skb.consumed + local_skip
+            chunk = min(len(skb) - local_skip, size)
+            out.append(skb.data[start: start + chunk])
+            copied += chunk
+            size -= chunk
+            if not peek:
+                skb.consumed += chunk
+                if skb.fp:
+                    files.extend(skb.fp)
+                    skb.fp = None
+                if len(skb):
+                    break
+                queue.remove(skb)
+                skb.free()
+                if files:
+                    break
+            else:
+                if skb.fp:
+                    files.extend(f.get() for f in skb.fp)
+                    break
+                skip += chunk
+    finally:
+        if peek and sk.sk_peek_off >= 0 and copied:
+            sk.sk_peek_off += copied
+        elif not peek and sk.sk_peek_off >= 0 and copied:
+            sk.sk_peek_off = max(sk.sk_peek_off - copied, 0)
+    msg.data = b"".join(out)
+    if copied or not err:
+        scm_recv_unix(proc, sk, msg, cred, files, flags)
+    else:
+        for f in files:
+            f.fput()
+    return copied if copied else err
+
+
+def unix_stream_peer(sk: UnixSock) -> UnixSock | None:
+    return sk.peer
