@@ -52,7 +52,8 @@ def setup_logging(fmt: str, level: str) -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level.upper())
+    root.setLevel(logging.INFO)  # libraries (grpc) at info and above
+    log.setLevel(level.upper())  # the daemon's own logger at the chosen level
 
 
 def _bound(listen: str, port: int) -> str:
@@ -73,7 +74,7 @@ async def serve(ns: argparse.Namespace) -> int:
     log.info("socketlabd ready listen=%s host=%s", _bound(ns.listen, daemon.port), daemon.host.name)
     await stop.wait()
     log.info("socketlabd stopping")
-    await daemon.stop(grace=1.0)
+    await daemon.stop(grace=0.5)
     log.info("socketlabd stopped")
     return 0
 

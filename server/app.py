@@ -50,12 +50,13 @@ class Daemon:
         for name in ("", *SERVICE_NAMES):
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
 
-    async def stop(self, grace: float | None = 1.0) -> None:
-        """Stop accepting calls, end every process, stop the server."""
+    async def stop(self, grace: float | None = 0.5) -> None:
+        """Stop the server (RPCs still running after ``grace`` are cancelled), then end every process."""
         for name in ("", *SERVICE_NAMES):
             await self.health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
-        await self.processes.close_all()
         await self.server.stop(grace)
+        await session.drain()
+        await self.processes.close_all()
 
 
 def build(listen: str = "127.0.0.1:50051", host: Host | None = None) -> Daemon:

@@ -171,6 +171,12 @@ class Session:
             await self.table.close(self.entry)
 
 
+async def drain() -> None:
+    """Wait (bounded) for the teardowns of ended sessions (daemon shutdown)."""
+    if _cleanups:
+        await asyncio.wait(list(_cleanups), timeout=5.0)
+
+
 def handler(table: ProcessTable) -> grpc.GenericRpcHandler:
     """The Process service's method handlers, bound to a process table."""
 

@@ -20,7 +20,7 @@ from google.protobuf.message import Message
 from client._gen.socketlab.v1 import socketcall_pb2 as sc
 from kernel.syscalls import BadRequest, SysReply
 from server.convert import BY_RPC, Call
-from server.registry import ProcessEntry, ProcessTable, interrupt
+from server.registry import EINTR_REPLY, ProcessEntry, ProcessTable, interrupt
 
 log = logging.getLogger("socketlabd")
 
@@ -49,6 +49,8 @@ async def run_blocking(
     on_blocked: Callable[[], Awaitable[None]] | None,
 ) -> SysReply:
     """Run a call as a task; report once when it blocks; interrupt it if we are cancelled."""
+    if entry.closed:  # the process exited while the request was on its way
+        return EINTR_REPLY
     task = entry.start(call.op, args, timeout)
     try:
         if on_blocked is not None:
