@@ -15,6 +15,7 @@ from kernel import uapi
 from kernel.clock import Clock, RealClock
 from kernel.fs.file import File
 from kernel.fs.namei import VFS
+from kernel.fs.null import null_fops
 from kernel.process import ALL_CAPS, Process
 
 import kernel.net.unix  # noqa: F401,E402  (af_unix_init: registers AF_UNIX at boot)
@@ -55,6 +56,10 @@ class Host:
             caps = ALL_CAPS if uid == 0 else ()
         proc = Process(self, next(self._pids), uid, gid, caps)
         self.processes[proc.pid] = proc
+        for fd in (0, 1, 2):  # stdin, stdout, stderr on /dev/null
+            f = self.alloc_file(null_fops, None, 0)
+            if isinstance(f, File):
+                proc.fd_install(fd, f)
         return proc
 
     def reap(self, proc: Process) -> None:

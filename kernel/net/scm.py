@@ -95,6 +95,8 @@ def _one(proc: Process, family: int, scm: ScmCookie, ctype: int, data: bytes, cl
             return -uapi.EPERM
         if gid != proc.gid and not proc.capable(CAP_SETGID):
             return -uapi.EPERM
+        if pid not in proc.host.processes:
+            return -uapi.ESRCH
         scm.cred = (pid, uid, gid)
         return 0
     return -uapi.EINVAL

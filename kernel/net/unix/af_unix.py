@@ -224,7 +224,7 @@ class UnixFamily:
             sock.ops = unix_seqpacket_ops
         else:
             return -uapi.ESOCKTNOSUPPORT
-        sk = unix_create1(proc.host, sock.type, protocol)
+        sk = unix_create1(proc.host, sock.type)  # sk_protocol stays 0, as unix_create1 leaves it
         sock_graft(sk, sock)
         return 0
 
@@ -350,10 +350,13 @@ class UnixStreamOps(UnixOps):
             if unix_recvq_full(other):
                 if not timeo:
                     return -uapi.EAGAIN
-                timeo = await wait_event(
-                    other.peer_wait, sk.host.clock, timeo,  # type: ignore[attr-defined]
-                    lambda o=other: not unix_recvq_full(o) or o.sock_flag(SOCK_DEAD) or o.sk_state != TCP_LISTEN,
-                )
+                listener = other
+
+                def room() -> bool:
+                    return (not unix_recvq_full(listener) or listener.sock_flag(SOCK_DEAD)
+                            or listener.sk_state != TCP_LISTEN)
+
+                timeo = await wait_event(other.peer_wait, sk.host.clock, timeo, room)  # type: ignore[attr-defined]
                 continue
             break
         if sk.sk_state == TCP_ESTABLISHED:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from kernel import uapi
 from kernel.net.core.skbuff import PAGE_SIZE
 from kernel.net.scm import scm_send
-from kernel.net.sock import RCV_SHUTDOWN, SOCK_DEAD, SOCK_PASSCRED, SS_UNCONNECTED, TCP_CLOSE, TCP_ESTABLISHED, TCP_LISTEN, Socket
+from kernel.net.sock import RCV_SHUTDOWN, SEND_SHUTDOWN, SOCK_DEAD, SOCK_PASSCRED, SS_UNCONNECTED, TCP_CLOSE, TCP_ESTABLISHED, TCP_LISTEN, Socket
 from kernel.net.uaccess import MsgHdr
 from kernel.net.unix.af_unix import (
     UnixSock, unix_autobind, unix_dgram_disconnected, unix_find_other, unix_recvq_full, unix_sk,
@@ -47,6 +47,8 @@ async def unix_dgram_sendmsg(proc: Process, sock: Socket, msg: MsgHdr, size: int
 async def _dgram_send(proc: Process, sk: UnixSock, msg: MsgHdr, size: int, flags: int, scm: object) -> int:
     if flags & uapi.MSG_OOB:
         return -uapi.EOPNOTSUPP
+    if sk.sk_shutdown & SEND_SHUTDOWN:
+        return -uapi.EPIPE
     other: UnixSock | None = None
     sunaddr = msg.name if msg.name else None
     if sunaddr is not None:
