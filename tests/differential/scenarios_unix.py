@@ -2504,3 +2504,351 @@ def scenario_unlink_then_rebind(net):
     _close(a, b, c)
     _unlink(net, path)
     return trace
+
+
+# ------------------------------------------------------------ more edges
+
+
+def _exc(fn, *args):
+    """Like errname, but also names Python-level argument errors."""
+    try:
+        return errname(fn, *args)
+    except Exception as exc:  # ValueError/TypeError raised before any syscall
+        return type(exc).__name__
+
+
+def scenario_api_argument_errors(net):
+    a, b = net.socketpair()
+    trace = [
+        _exc(a.recv, -1),
+        _exc(a.settimeout, -1),
+        _exc(a.bind, ("127.0.0.1", 80)),
+        _exc(a.setsockopt, net.SOL_SOCKET, net.SO_KEEPALIVE, "x"),
+        _exc(a.recvmsg, -1),
+        _exc(a.send, "text"),
+    ]
+    _close(a, b)
+    return trace
+
+
+def scenario_send_flags_accepted(net):
+    trace = []
+    for kind in (net.SOCK_STREAM, net.SOCK_DGRAM, net.SOCK_SEQPACKET):
+        a, b = net.socketpair(net.AF_UNIX, kind)
+        row = []
+        for flag in (net.MSG_EOR, net.MSG_MORE, net.MSG_CONFIRM, net.MSG_DONTROUTE, net.MSG_NOSIGNAL):
+            row.append(errname(a.send, b"f", flag))
+        row.append(b.recv(100) if kind == net.SOCK_STREAM else len([b.recv(10) for _ in range(5)]))
+        trace.append(row)
+        _close(a, b)
+    return trace
+
+
+def scenario_oob_not_supported_on_dgram_and_seqpacket(net):
+    trace = []
+    for kind in (net.SOCK_DGRAM, net.SOCK_SEQPACKET):
+        a, b = net.socketpair(net.AF_UNIX, kind)
+        a.send(b"in band")
+        trace += [errname(a.send, b"!", net.MSG_OOB), errname(b.recv, 10, net.MSG_OOB | net.MSG_DONTWAIT), b.recv(10)]
+        _close(a, b)
+    return trace
+
+
+def scenario_oob_stream_single_byte(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    trace = [attempt(b.recv, 10, net.MSG_OOB | net.MSG_DONTWAIT)]
+    a.send(b"ab")
+    trace.append(errname(a.send, b"!", net.MSG_OOB))
+    trace.append(attempt(b.recv, 10, net.MSG_OOB | net.MSG_DONTWAIT))
+    trace.append(attempt(b.recv, 10, net.MSG_DONTWAIT))
+    trace.append(attempt(b.recv, 10, net.MSG_OOB | net.MSG_DONTWAIT))
+    _close(a, b)
+    return trace
+
+
+def scenario_recv_flags_ignored_by_unix(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_DGRAM)
+    trace = []
+    for flag in (net.MSG_ERRQUEUE, net.MSG_CMSG_CLOEXEC, net.MSG_EOR):
+        a.send(b"r")
+        trace.append(attempt(b.recv, 10, flag | net.MSG_DONTWAIT))
+    _close(a, b)
+    return trace
+
+
+def scenario_dgram_sender_blocked_by_full_receiver(net):
+    r, rpath = _dgram_bound(net)
+    s = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    s.connect(rpath)
+    s.setblocking(False)
+    sent = 0
+    while sent < 50 and errname(s.send, b"q") == "ok":
+        sent += 1
+    trace = [sent, _writable(net, s), _readable(net, r)]
+    r.recv(10)
+    trace += [_writable(net, s), errname(s.send, b"q"), errname(s.send, b"q")]
+    s.settimeout(0.05)
+    trace.append(attempt(s.send, b"q"))
+    _close(r, s)
+    _unlink(net, rpath)
+    return trace
+
+
+def scenario_dgram_sendto_self(net):
+    s, path = _dgram_bound(net)
+    trace = [s.sendto(b"me", path)]
+    data, addr = s.recvfrom(10)
+    trace += [data, addr == path]
+    s.connect(path)
+    s.send(b"myself")
+    trace += [s.recv(10), s.getpeername() == path]
+    s.close()
+    _unlink(net, path)
+    return trace
+
+
+def scenario_dgram_peek_trunc_keeps_message(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_DGRAM)
+    a.send(b"0123456789")
+    buf = bytearray(3)
+    trace = [b.recv_into(buf, 3, net.MSG_PEEK | net.MSG_TRUNC), bytes(buf), b.recv(100)]
+    _close(a, b)
+    return trace
+
+
+def scenario_seqpacket_too_big(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_SEQPACKET)
+    trace = [errname(a.send, b"x" * 300000), errname(a.send, b"x" * 1000)]
+    trace.append(len(b.recv(5000)))
+    _close(a, b)
+    return trace
+
+
+def scenario_stream_nonblocking_partial_send(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.setblocking(False)
+    n = a.send(b"p" * (1 << 20))
+    trace = [0 < n < (1 << 20), errname(a.send, b"p" * 1000)]
+    trace.append(_drain(net, b) == n)
+    _close(a, b)
+    return trace
+
+
+def scenario_bind_path_with_nul_suffix(net):
+    path = _path()
+    s = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    trace = [errname(s.bind, (path + "\0junk").encode())]
+    name = s.getsockname()
+    trace.append(name == path)
+    c = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    trace.append(errname(c.sendto, b"by clean name", path))
+    trace.append(s.recv(100))
+    _close(s, c)
+    _unlink(net, path)
+    return trace
+
+
+def scenario_bind_abstract_trailing_nul_is_distinct(net):
+    name = _abstract()
+    a = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    b = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    c = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    trace = [errname(a.bind, name), errname(b.bind, name + b"\0"), b.getsockname() == name + b"\0"]
+    c.sendto(b"to a", name)
+    c.sendto(b"to b", name + b"\0")
+    trace += [a.recv(10), b.recv(10)]
+    _close(a, b, c)
+    return trace
+
+
+def scenario_connect_after_unlink_enoent(net):
+    srv, path = _listener(net)
+    _unlink(net, path)
+    cli = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    trace = [errname(cli.connect, path), srv.getsockname() == path]
+    _close(srv, cli)
+    return trace
+
+
+def scenario_connect_autobound_listener(net):
+    srv = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    srv.bind("")
+    srv.listen(1)
+    name = srv.getsockname()
+    cli = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    trace = [errname(cli.connect, name), cli.getpeername() == name]
+    conn, _ = srv.accept()
+    trace.append(conn.getsockname() == name)
+    _close(srv, cli, conn)
+    return trace
+
+
+def scenario_accept_after_client_closed(net):
+    srv, path = _listener(net)
+    cli = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    cli.connect(path)
+    cli.send(b"gone")
+    cli.close()
+    conn, peer = srv.accept()
+    trace = [peer, conn.recv(10), conn.recv(10), errname(conn.send, b"x")]
+    _close(srv, conn)
+    _unlink(net, path)
+    return trace
+
+
+def scenario_accept_after_listener_shutdown(net):
+    srv, path = _listener(net)
+    cli = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    cli.connect(path)
+    srv.shutdown(net.SHUT_RDWR)
+    srv.setblocking(False)
+    trace = [attempt(lambda: srv.accept()[1])]
+    _close(srv, cli)
+    _unlink(net, path)
+    return trace
+
+
+def scenario_listen_backlog_raised(net):
+    srv, path = _listener(net, backlog=0)
+    clients = []
+    results = []
+    for _ in range(2):
+        c = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+        c.setblocking(False)
+        results.append(errname(c.connect, path))
+        clients.append(c)
+    srv.listen(3)
+    for _ in range(4):
+        c = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+        c.setblocking(False)
+        results.append(errname(c.connect, path))
+        clients.append(c)
+    _close(srv, *clients)
+    _unlink(net, path)
+    return results
+
+
+def scenario_scm_rights_inheritable_flag(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_DGRAM)
+    x, y = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    trace = []
+    for flags in (0, net.MSG_CMSG_CLOEXEC):
+        a.sendmsg([b"i"], _rights(net, x.fileno()))
+        data, anc, rflags, addr = b.recvmsg(10, _cmsg_space(4), flags)
+        (fd,) = _received_fds(net, anc)
+        z = net.socket(fileno=fd)
+        trace.append(z.get_inheritable())
+        z.close()
+    _close(a, b, x, y)
+    return trace
+
+
+def scenario_scm_rights_pass_listener(net):
+    srv, path = _listener(net)
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.sendmsg([b"L"], _rights(net, srv.fileno()))
+    srv.close()
+    data, anc, flags, addr = b.recvmsg(10, _cmsg_space(4))
+    (fd,) = _received_fds(net, anc)
+    lst = net.socket(fileno=fd)
+    cli = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    trace = [errname(cli.connect, path), _sockopt(lst, net, net.SO_ACCEPTCONN), lst.getsockname() == path]
+    conn, _ = lst.accept()
+    cli.send(b"accepted via passed fd")
+    trace.append(conn.recv(100))
+    _close(a, b, lst, cli, conn)
+    _unlink(net, path)
+    return trace
+
+
+def scenario_scm_rights_pass_own_end(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.sendmsg([b"S"], _rights(net, a.fileno()))
+    a.close()  # a lives on only in flight
+    data, anc, flags, addr = b.recvmsg(10, _cmsg_space(4))
+    (fd,) = _received_fds(net, anc)
+    z = net.socket(fileno=fd)
+    z.send(b"self")
+    trace = [data, b.recv(10), _readable(net, b)]
+    z.close()
+    trace.append(attempt(b.recv, 10))
+    b.close()
+    return trace
+
+
+def scenario_scm_rights_inflight_released_on_close(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    x, y = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.sendmsg([b"F"], _rights(net, x.fileno()))
+    x.close()
+    trace = [attempt(y.recv, 10, net.MSG_DONTWAIT)]
+    b.close()  # unread message with the last reference to x
+    trace += [attempt(y.recv, 10, net.MSG_DONTWAIT), errname(y.send, b"x"), attempt(a.recv, 10)]
+    _close(a, y)
+    return trace
+
+
+def scenario_scm_credentials_sender_passcred_only(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.setsockopt(net.SOL_SOCKET, net.SO_PASSCRED, 1)
+    a.send(b"x")
+    data, anc, flags, addr = b.recvmsg(10, _cmsg_space(UCRED.size))
+    trace = [data, _anc_shape(anc)]
+    _close(a, b)
+    return trace
+
+
+def scenario_scm_credentials_and_rights_together(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_DGRAM)
+    x, y = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    b.setsockopt(net.SOL_SOCKET, net.SO_PASSCRED, 1)
+    a.sendmsg([b"both"], _rights(net, x.fileno()))
+    data, anc, flags, addr = b.recvmsg(10, _cmsg_space(4) + _cmsg_space(UCRED.size))
+    trace = [data, sorted(_anc_shape(anc)), flags]
+    for fd in _received_fds(net, anc):
+        net.socket(fileno=fd).close()
+    _close(a, b, x, y)
+    return trace
+
+
+def scenario_so_peercred_plain_getsockopt(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    trace = [_sockopt(s, net, net.SO_PEERCRED)]  # the first int: pid 0
+    s.close()
+    return trace
+
+
+def scenario_timeout_rcvtimeo_ignored_when_nonblocking(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    b.setsockopt(net.SOL_SOCKET, net.SO_RCVTIMEO, TIMEVAL.pack(5, 0))
+    trace = [errname(b.recv, 10, net.MSG_DONTWAIT)]
+    b.setblocking(False)
+    trace.append(errname(b.recv, 10))
+    _close(a, b)
+    return trace
+
+
+def scenario_stream_many_small_messages(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    for i in range(200):
+        a.send(b"%03d," % i)
+    got = b""
+    while len(got) < 800:
+        got += b.recv(333)
+    trace = [len(got), got == b"".join(b"%03d," % i for i in range(200))]
+    _close(a, b)
+    return trace
+
+
+def scenario_seqpacket_listen_accept_names(net):
+    srv, path = _listener(net, net.SOCK_SEQPACKET)
+    cli = net.socket(net.AF_UNIX, net.SOCK_SEQPACKET)
+    cli.connect(path)
+    conn, peer = srv.accept()
+    trace = [peer, conn.getsockname() == path, cli.getpeername() == path, int(conn.type)]
+    conn.send(b"x" * 10)
+    trace.append(cli.recv(3))
+    trace.append(attempt(cli.recv, 10, net.MSG_DONTWAIT))
+    _close(srv, cli, conn)
+    _unlink(net, path)
+    return trace
