@@ -269,6 +269,37 @@ class _Slot:
         self.failure: BaseException | None = None
 
 
+class _ChannelPool:
+    """One gRPC channel (one HTTP/2 connection) per target, shared by the transports to it.
+
+    Opening a process then costs one stream, not a connection.  The last
+    release closes the channel in the background: grpc's close() waits for
+    its polling thread (about 0.2 s), which close() of a transport need not.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._channels: dict[str, tuple[grpc.Channel, int]] = {}
+
+    def acquire(self, target: str) -> grpc.Channel:
+        with self._lock:
+            channel, users = self._channels.get(target) or (grpc.insecure_channel(target, options=CHANNEL_OPTIONS), 0)
+            self._channels[target] = (channel, users + 1)
+            return channel
+
+    def release(self, target: str) -> None:
+        with self._lock:
+            channel, users = self._channels[target]
+            if users > 1:
+                self._channels[target] = (channel, users - 1)
+                return
+            del self._channels[target]
+        threading.Thread(target=channel.close, name="socketlab-grpc-close", daemon=True).start()
+
+
+_POOL = _ChannelPool()
+
+
 class GrpcTransport:
     """One process on a socketlabd host, driven over a Session stream."""
 
@@ -277,7 +308,7 @@ class GrpcTransport:
         capabilities: int | None = None, connect_timeout: float = 10.0,
     ) -> None:
         self.target = target
-        self._channel = grpc.insecure_channel(target, options=CHANNEL_OPTIONS)
+        self._channel = _POOL.acquire(target)
         self._requests: queue.SimpleQueue[pb.SessionRequest | None] = queue.SimpleQueue()
         self._pending: dict[int, _Slot] = {}
         self._lock = threading.Lock()
@@ -287,7 +318,7 @@ class GrpcTransport:
         try:
             grpc.channel_ready_future(self._channel).result(timeout=connect_timeout)
         except grpc.FutureTimeoutError:
-            self._channel.close()
+            _POOL.release(target)
             raise ConnectionError(f"socketlabd at {target} is not reachable") from None
         self._responses: Iterator[pb.SessionResponse] = pb_grpc.ProcessStub(self._channel).Session(
             self._request_iter()
@@ -297,7 +328,7 @@ class GrpcTransport:
             first = next(self._responses)
         except (grpc.RpcError, StopIteration) as exc:
             self._requests.put(None)
-            self._channel.close()
+            _POOL.release(target)
             raise ConnectionError(f"socketlabd at {target} refused the session: {exc}") from None
         self.handle: str = first.opened.process
         self.pid: int = first.opened.pid
@@ -376,5 +407,5 @@ class GrpcTransport:
             self._closed = True
         self._requests.put(None)
         if threading.current_thread() is not self._reader:
-            self._reader.join(timeout=5.0)
-        self._channel.close()
+            self._reader.join(timeout=5.0)  # the server ends the stream once the process has exited
+        _POOL.release(self.target)
