@@ -26,6 +26,8 @@ log = logging.getLogger("socketlabd")
 
 EOF: Any = grpc.aio.EOF  # type: ignore[attr-defined]  # (missing from grpc-stubs)
 
+MAX_PENDING = 10_000  # calls in flight on one session (each is a task of the daemon)
+
 _cleanups: set[asyncio.Task[Any]] = set()  # strong references to teardown tasks
 
 
@@ -99,6 +101,9 @@ class Session:
             return
         if rid in self.pending:
             self._reply_error(rid, grpc.StatusCode.INVALID_ARGUMENT, f"call id {rid} is already pending")
+            return
+        if len(self.pending) >= MAX_PENDING:
+            self._reply_error(rid, grpc.StatusCode.RESOURCE_EXHAUSTED, f"more than {MAX_PENDING} calls pending")
             return
         pending = _Pending()
         self.pending[rid] = pending
