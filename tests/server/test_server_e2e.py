@@ -440,3 +440,31 @@ def test_sigint_stops_cleanly_with_json_logs(spawn_daemon: Any) -> None:
 
     records = [json.loads(line) for line in running.log if line.startswith("{")]
     assert any("listen=" in r["msg"] for r in records)
+
+
+def test_grpc_transport_many_threads_many_calls(daemon: str) -> None:
+    tr = GrpcTransport(daemon)
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        try:
+            a, b = tr.call("socketpair", {"family": AF_UNIX, "type": SOCK_STREAM, "protocol": 0}).fds
+            for i in range(100):
+                payload = b"%d:%d" % (n, i)
+                assert tr.call("send", {"fd": a, "data": payload, "flags": 0}).ret == len(payload)
+                assert tr.call("recv", {"fd": b, "size": 64, "flags": 0}).data == payload
+            assert tr.call("close", {"fd": a}).ret == 0
+            assert tr.call("recv", {"fd": b, "size": 64, "flags": 0}).ret == 0
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    try:
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(timeout=60)
+        assert not any(th.is_alive() for th in threads)
+        assert errors == []
+    finally:
+        tr.close()
