@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import itertools
 import random
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
+import kernel.net.unix  # noqa: F401,E402  (af_unix_init: registers AF_UNIX at boot)
 from kernel import uapi
 from kernel.clock import Clock, RealClock
 from kernel.fs.file import File
 from kernel.fs.namei import VFS
 from kernel.fs.null import null_fops
 from kernel.process import ALL_CAPS, Process
-
-import kernel.net.unix  # noqa: F401,E402  (af_unix_init: registers AF_UNIX at boot)
 
 DEFAULT_SYSCTLS: dict[str, int] = {
     "net.core.rmem_default": 212992,

@@ -8,8 +8,9 @@ SIGIO notices for O_ASYNC files owned by this process land in ``sigio``.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from kernel import uapi
 from kernel.fs.file import File

@@ -58,8 +58,9 @@ A malformed request (unknown op, missing or ill-typed argument) raises
 """
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from kernel import uapi
 from kernel.net.uaccess import EpollEvent, MsgHdr, OptBuf, PollFd, SockaddrBuf
@@ -190,13 +191,13 @@ async def do_syscall(proc: Any, op: str, args: dict[str, Any], timeout: float | 
             return SysReply(ret=n)
 
 
-from kernel.net import socket as _net  # noqa: E402  (imports below the table helpers)
 from kernel.fs import eventpoll as _epoll  # noqa: E402
 from kernel.fs import fcntl as _fcntl  # noqa: E402
 from kernel.fs import ioctl as _ioctl  # noqa: E402
 from kernel.fs import namei as _namei  # noqa: E402
 from kernel.fs import open as _open  # noqa: E402
 from kernel.fs import select as _select  # noqa: E402
+from kernel.net import socket as _net  # noqa: E402  (imports below the table helpers)
 
 
 @_op("socket")
@@ -469,4 +470,4 @@ async def _socketcall(proc: Any, a: dict[str, Any]) -> SysReply:
     op, names = SOCKETCALL_TABLE[call]
     if len(argv) > len(names):
         raise BadRequest(f"{op} takes at most {len(names)} arguments")
-    return await _HANDLERS[op](proc, dict(zip(names, argv)))
+    return await _HANDLERS[op](proc, dict(zip(names, argv, strict=False)))

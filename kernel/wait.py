@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from typing import Callable
+from collections.abc import Callable
 
 from kernel.clock import Clock
 

@@ -10,7 +10,8 @@ type and the SOCK_* flags in Linux's order.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
 
 from kernel import uapi
 from kernel.fs.file import File

@@ -9,7 +9,8 @@ so buffer-full points match the reference kernel.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from kernel.fs.file import File

@@ -17,8 +17,21 @@ from typing import TYPE_CHECKING
 from kernel import uapi
 from kernel.net.core.skbuff import SkBuff
 from kernel.net.sock import (
-    RCV_SHUTDOWN, SEND_SHUTDOWN, SHUTDOWN_MASK, SOCK_DEAD, SOCK_PASSCRED, SOCK_PASSSEC,
-    SS_CONNECTED, SS_UNCONNECTED, TCP_CLOSE, TCP_ESTABLISHED, TCP_LISTEN, Proto, ProtoOps, Sock, Socket,
+    RCV_SHUTDOWN,
+    SEND_SHUTDOWN,
+    SHUTDOWN_MASK,
+    SOCK_DEAD,
+    SOCK_PASSCRED,
+    SOCK_PASSSEC,
+    SS_CONNECTED,
+    SS_UNCONNECTED,
+    TCP_CLOSE,
+    TCP_ESTABLISHED,
+    TCP_LISTEN,
+    Proto,
+    ProtoOps,
+    Sock,
+    Socket,
     sk_set_peer_cred,
 )
 from kernel.net.uaccess import MsgHdr
@@ -29,6 +42,7 @@ if TYPE_CHECKING:
     from kernel.process import Process
 
 SUN_PATH_OFFSET = 2
+SIOCATMARK = 0x8905
 SOCKADDR_UN_LEN = uapi.SOCKADDR_UN_SIZE  # 110
 
 
@@ -289,6 +303,9 @@ class UnixOps(ProtoOps):
         sk = unix_sk(sock)
         if cmd == uapi.SIOCOUTQ:
             argp[0] = max(sk.sk_wmem_alloc, 0)
+            return 0
+        if cmd == SIOCATMARK:
+            argp[0] = int(bool(sk.sk_receive_queue) and sk.sk_receive_queue[0] is sk.oob_skb)
             return 0
         if cmd == uapi.SIOCINQ:
             if sk.sk_state == TCP_LISTEN:

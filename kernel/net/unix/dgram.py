@@ -17,10 +17,25 @@ from typing import TYPE_CHECKING
 from kernel import uapi
 from kernel.net.core.skbuff import PAGE_SIZE
 from kernel.net.scm import scm_send
-from kernel.net.sock import RCV_SHUTDOWN, SEND_SHUTDOWN, SOCK_DEAD, SOCK_PASSCRED, SS_UNCONNECTED, TCP_CLOSE, TCP_ESTABLISHED, TCP_LISTEN, Socket
+from kernel.net.sock import (
+    RCV_SHUTDOWN,
+    SEND_SHUTDOWN,
+    SOCK_DEAD,
+    SOCK_PASSCRED,
+    SS_UNCONNECTED,
+    TCP_CLOSE,
+    TCP_ESTABLISHED,
+    TCP_LISTEN,
+    Socket,
+)
 from kernel.net.uaccess import MsgHdr
 from kernel.net.unix.af_unix import (
-    UnixSock, unix_autobind, unix_dgram_disconnected, unix_find_other, unix_recvq_full, unix_sk,
+    UnixSock,
+    unix_autobind,
+    unix_dgram_disconnected,
+    unix_find_other,
+    unix_recvq_full,
+    unix_sk,
     unix_validate_addr,
 )
 from kernel.net.unix.common import scm_recv_unix, sock_alloc_send_skb, unix_scm_to_skb

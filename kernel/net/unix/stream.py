@@ -14,8 +14,16 @@ from typing import TYPE_CHECKING
 
 from kernel import uapi
 from kernel.net.core.skbuff import PAGE_SIZE, SKB_MAX_HEAD, SkBuff
-from kernel.net.scm import scm_send
-from kernel.net.sock import RCV_SHUTDOWN, SEND_SHUTDOWN, SOCK_DEAD, SOCK_PASSCRED, TCP_ESTABLISHED, Socket
+from kernel.net.scm import ScmCookie, scm_send
+from kernel.net.sock import (
+    RCV_SHUTDOWN,
+    SEND_SHUTDOWN,
+    SOCK_DEAD,
+    SOCK_PASSCRED,
+    SOCK_URGINLINE,
+    TCP_ESTABLISHED,
+    Socket,
+)
 from kernel.net.uaccess import MsgHdr
 from kernel.net.unix.af_unix import UnixSock, unix_sk
 from kernel.net.unix.common import scm_recv_unix, sock_alloc_send_skb, unix_scm_to_skb
@@ -36,9 +44,12 @@ async def unix_stream_sendmsg(proc: Process, sock: Socket, msg: MsgHdr, size: in
     scm, err = scm_send(proc, uapi.AF_UNIX, msg.control)
     if err:
         return err
-    if flags & uapi.MSG_OOB:
-        scm.destroy()
-        return -uapi.EOPNOTSUPP
+    oob = bool(flags & uapi.MSG_OOB)
+    if oob:
+        if size == 0:
+            scm.destroy()
+            return -uapi.EOPNOTSUPP
+        size -= 1
     if msg.name:
         scm.destroy()
         return -uapi.EISCONN if sk.sk_state == TCP_ESTABLISHED else -uapi.EOPNOTSUPP
@@ -74,9 +85,45 @@ async def unix_stream_sendmsg(proc: Process, sock: Socket, msg: MsgHdr, size: in
             sent += chunk
             if size == 0:
                 break
+        if oob and not err:
+            err = queue_oob(sk, other, data[size: size + 1], scm, fds_sent)
+            if not err:
+                sent += 1
     finally:
         scm.destroy()
     return sent if sent else err
+
+
+def queue_oob(sk: UnixSock, other: UnixSock, byte: bytes, scm: ScmCookie, fds_sent: bool) -> int:
+    """Queue the urgent byte as its own skb and mark it as the receiver's oob_skb."""
+    skb = SkBuff(byte)
+    sk.skb_set_owner_w(skb)
+    unix_scm_to_skb(scm, skb, not fds_sent)
+    if other.sock_flag(SOCK_DEAD) or other.sk_shutdown & RCV_SHUTDOWN:
+        skb.free()
+        return -uapi.EPIPE
+    skb.addr = sk.addr
+    other.oob_skb = skb
+    other.sk_receive_queue.append(skb)
+    other.data_ready()
+    return 0
+
+
+def unix_stream_recv_urg(proc: Process, sk: UnixSock, msg: MsgHdr, flags: int) -> int:
+    """recv(MSG_OOB): the pending urgent byte, or EINVAL (none, or SO_OOBINLINE)."""
+    oob = sk.oob_skb
+    if sk.sock_flag(SOCK_URGINLINE) or oob is None:
+        return -uapi.EINVAL
+    if msg.iovlen < 1:
+        msg.data = b""
+        msg.flags |= uapi.MSG_OOB | uapi.MSG_TRUNC
+        return 0
+    msg.data = oob.data[oob.consumed: oob.consumed + 1]
+    if not flags & uapi.MSG_PEEK:
+        sk.oob_skb = None
+        oob.consumed += 1
+    msg.flags |= uapi.MSG_OOB
+    return 1
 
 
 def _skb_scm_eq(skb: SkBuff, cred: tuple[int, int, int] | None) -> bool:
@@ -88,8 +135,9 @@ async def unix_stream_recvmsg(proc: Process, sock: Socket, msg: MsgHdr, size: in
     if sk.sk_state != TCP_ESTABLISHED:
         return -uapi.EINVAL
     if flags & uapi.MSG_OOB:
-        return -uapi.EINVAL if sk.oob_skb is None else -uapi.EOPNOTSUPP
+        return unix_stream_recv_urg(proc, sk, msg, flags)
     peek = bool(flags & uapi.MSG_PEEK)
+    urginline = sk.sock_flag(SOCK_URGINLINE)
     target = sk.sock_rcvlowat(bool(flags & uapi.MSG_WAITALL), size)
     timeo = sk.rcvtimeo(bool(flags & uapi.MSG_DONTWAIT))
     skip = max(sk.sk_peek_off, 0) if peek else 0
@@ -103,13 +151,43 @@ async def unix_stream_recvmsg(proc: Process, sock: Socket, msg: MsgHdr, size: in
     passcred = sk.sock_flag(SOCK_PASSCRED)
     try:
         while size:
-            # find the first skb past `skip` bytes
+            # find the first skb past `skip` bytes, honouring the OOB mark (manage_oob)
             idx = 0
             queue = sk.sk_receive_queue
             local_skip = skip
-            while idx < len(queue) and local_skip >= len(queue[idx]):
-                local_skip -= len(queue[idx])
-                idx += 1
+            stop = False
+            while idx < len(queue):
+                cand = queue[idx]
+                if len(cand) == 0:  # a consumed OOB byte: a mark in the stream
+                    if copied and (sk.oob_skb is None or cand is sk.oob_skb):
+                        stop = True
+                        break
+                    if peek:
+                        idx += 1
+                    else:
+                        del queue[idx]
+                        cand.free()
+                    continue
+                if cand is sk.oob_skb:
+                    if copied:
+                        stop = True
+                        break
+                    if not peek:
+                        sk.oob_skb = None
+                        if not urginline:
+                            del queue[idx]
+                            cand.free()
+                            continue
+                    elif not urginline:
+                        idx += 1
+                        continue
+                if local_skip >= len(cand):
+                    local_skip -= len(cand)
+                    idx += 1
+                    continue
+                break
+            if stop:
+                break
             if idx >= len(queue):
                 if copied >= target:
                     break
