@@ -2852,3 +2852,224 @@ def scenario_seqpacket_listen_accept_names(net):
     _close(srv, cli, conn)
     _unlink(net, path)
     return trace
+
+
+# ------------------------------------------------- accounting and surface
+
+
+def scenario_stream_buffer_capacity_exact(net):
+    trace = []
+    for chunk in (1, 100, 1000, 4096, 65536, 1 << 20):
+        a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+        trace.append((chunk, _fill(net, a, chunk)))
+        _close(a, b)
+    return trace
+
+
+def scenario_stream_buffer_capacity_small_sndbuf(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.setsockopt(net.SOL_SOCKET, net.SO_SNDBUF, 4608)
+    trace = [_fill(net, a, 1000), _fill(net, a, 1)]
+    b.recv(1000)
+    trace.append(_fill(net, a, 1000))
+    _close(a, b)
+    return trace
+
+
+def scenario_dgram_socketpair_capacity_exact(net):
+    trace = []
+    for size in (1, 100, 1000, 10000):
+        a, b = net.socketpair(net.AF_UNIX, net.SOCK_DGRAM)
+        count = 0
+        while errname(a.send, b"x" * size, net.MSG_DONTWAIT) == "ok":
+            count += 1
+        trace.append((size, count))
+        _close(a, b)
+    return trace
+
+
+def scenario_constants_values(net):
+    names = [
+        "AF_UNIX", "AF_UNSPEC", "SOCK_STREAM", "SOCK_DGRAM", "SOCK_RAW", "SOCK_SEQPACKET",
+        "SOCK_NONBLOCK", "SOCK_CLOEXEC", "SOL_SOCKET", "SO_TYPE", "SO_ERROR", "SO_SNDBUF",
+        "SO_RCVBUF", "SO_PASSCRED", "SO_PEERCRED", "SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER",
+        "SCM_RIGHTS", "SCM_CREDENTIALS", "MSG_PEEK", "MSG_TRUNC", "MSG_CTRUNC", "MSG_WAITALL",
+        "MSG_DONTWAIT", "MSG_NOSIGNAL", "MSG_OOB", "MSG_EOR", "MSG_CMSG_CLOEXEC",
+        "SHUT_RD", "SHUT_WR", "SHUT_RDWR", "SOMAXCONN",
+    ]
+    return [(name, int(getattr(net, name))) for name in names]
+
+
+def scenario_socket_enum_attributes(net):
+    s = net.socket(net.AF_UNIX, net.SOCK_SEQPACKET)
+    trace = [s.family.name, s.type.name, s.family == net.AF_UNIX, s.type == net.SOCK_SEQPACKET]
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_DGRAM)
+    trace += [a.family.name, b.type.name]
+    _close(s, a, b)
+    return trace
+
+
+def scenario_sendall_and_recv_into_buffer_types(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.sendall(bytearray(b"ba"))
+    a.sendall(memoryview(b"xmvx")[1:3])
+    a.send(memoryview(bytearray(b"!")))
+    buf = bytearray(10)
+    view = memoryview(buf)[2:]
+    trace = [b.recv_into(view, 5), bytes(buf)]
+    _close(a, b)
+    return trace
+
+
+def scenario_stream_peek_waitall(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.send(b"abc")
+    a.send(b"def")
+    trace = [b.recv(6, net.MSG_PEEK | net.MSG_WAITALL), b.recv(100)]
+    _close(a, b)
+    return trace
+
+
+def scenario_seqpacket_peek_trunc(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_SEQPACKET)
+    a.send(b"0123456789")
+    buf = bytearray(2)
+    trace = [b.recv_into(buf, 2, net.MSG_PEEK | net.MSG_TRUNC), bytes(buf), b.recv(100)]
+    _close(a, b)
+    return trace
+
+
+def scenario_socketpair_cloexec_nonblock(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_DGRAM | net.SOCK_CLOEXEC | net.SOCK_NONBLOCK)
+    trace = [int(a.type), a.getblocking(), a.get_inheritable(), errname(b.recv, 1)]
+    _close(a, b)
+    return trace
+
+
+def scenario_dgram_sendto_receiver_shut_rd(net):
+    r, rpath = _dgram_bound(net)
+    r.shutdown(net.SHUT_RD)
+    s = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    trace = [errname(s.sendto, b"x", rpath), attempt(r.recv, 10, net.MSG_DONTWAIT)]
+    _close(r, s)
+    _unlink(net, rpath)
+    return trace
+
+
+def scenario_sendmsg_empty_buffers(net):
+    trace = []
+    for kind in (net.SOCK_STREAM, net.SOCK_DGRAM, net.SOCK_SEQPACKET):
+        a, b = net.socketpair(net.AF_UNIX, kind)
+        trace.append((a.sendmsg([]), a.sendmsg([b"", b""]), attempt(b.recv, 10, net.MSG_DONTWAIT), attempt(b.recv, 10, net.MSG_DONTWAIT)))
+        _close(a, b)
+    return trace
+
+
+def scenario_scm_rights_without_data(net):
+    trace = []
+    for kind in (net.SOCK_STREAM, net.SOCK_DGRAM):
+        a, b = net.socketpair(net.AF_UNIX, kind)
+        x, y = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+        trace.append(attempt(a.sendmsg, [], _rights(net, x.fileno())))
+        try:
+            data, anc, flags, addr = b.recvmsg(10, _cmsg_space(4), net.MSG_DONTWAIT)
+        except BlockingIOError:
+            trace.append("EAGAIN")
+        else:
+            trace.append((data, _anc_shape(anc), flags))
+            for fd in _received_fds(net, anc):
+                net.socket(fileno=fd).close()
+        _close(a, b, x, y)
+    return trace
+
+
+def scenario_scm_rights_peek_on_stream(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    x, y = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.sendmsg([b"peeked"], _rights(net, x.fileno()))
+    trace = []
+    for flags in (net.MSG_PEEK, 0):
+        data, anc, rflags, addr = b.recvmsg(100, _cmsg_space(4), flags)
+        trace.append((data, _anc_shape(anc), rflags))
+        for fd in _received_fds(net, anc):
+            net.socket(fileno=fd).close()
+    _close(a, b, x, y)
+    return trace
+
+
+def scenario_scm_rights_recvmsg_into(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_SEQPACKET)
+    x, y = net.socketpair(net.AF_UNIX, net.SOCK_DGRAM)
+    a.sendmsg([b"0123456789"], _rights(net, y.fileno()))
+    p, q = bytearray(4), bytearray(2)
+    n, anc, flags, addr = b.recvmsg_into([p, q], _cmsg_space(4))
+    trace = [n, bytes(p), bytes(q), _anc_shape(anc), bool(flags & net.MSG_TRUNC)]
+    (fd,) = _received_fds(net, anc)
+    z = net.socket(fileno=fd)
+    x.send(b"dg")
+    trace += [int(z.type), z.recv(10)]
+    _close(a, b, x, y, z)
+    return trace
+
+
+def scenario_scm_rights_bound_dgram_keeps_name(net):
+    r, rpath = _dgram_bound(net)
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.sendmsg([b"n"], _rights(net, r.fileno()))
+    r.close()
+    data, anc, flags, addr = b.recvmsg(10, _cmsg_space(4))
+    (fd,) = _received_fds(net, anc)
+    z = net.socket(fileno=fd)
+    s = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    s.sendto(b"still bound", rpath)
+    trace = [z.getsockname() == rpath, z.recv(100)]
+    _close(a, b, z, s)
+    _unlink(net, rpath)
+    return trace
+
+
+def scenario_scm_rights_cycle_closed(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.sendmsg([b"1"], _rights(net, b.fileno()))
+    b.sendmsg([b"2"], _rights(net, a.fileno()))
+    _close(a, b)  # both only in flight now: garbage, must not hang
+    c, d = net.socketpair()
+    c.send(b"alive")
+    trace = [d.recv(10)]
+    _close(c, d)
+    return trace
+
+
+def scenario_connect_trailing_slash_and_dot_paths(net):
+    srv, path = _listener(net)
+    cli = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    trace = [errname(cli.connect, path + "/"), errname(cli.connect, "/tmp/./" + path[len("/tmp/"):])]
+    conn, _ = srv.accept()
+    trace.append(cli.getpeername() == path)
+    _close(srv, cli, conn)
+    _unlink(net, path)
+    return trace
+
+
+def scenario_dgram_rcvlowat_ignored(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_DGRAM)
+    b.setsockopt(net.SOL_SOCKET, net.SO_RCVLOWAT, 100)
+    a.send(b"tiny")
+    trace = [_readable(net, b), attempt(b.recv, 10, net.MSG_DONTWAIT)]
+    _close(a, b)
+    return trace
+
+
+def scenario_makefile_unbuffered_and_close_order(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    raw = b.makefile("rb", buffering=0)
+    a.send(b"0123456789")
+    buf = bytearray(4)
+    trace = [raw.read(3), raw.readinto(buf), bytes(buf), raw.readable(), raw.writable()]
+    b.close()  # the file still holds the socket open
+    a.send(b"more")
+    trace.append(raw.read(10))
+    raw.close()
+    trace.append(attempt(a.recv, 10))  # now the peer is gone
+    a.close()
+    return trace
