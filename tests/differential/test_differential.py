@@ -31,14 +31,11 @@ IDS = list(SCENARIOS)
 
 @pytest.fixture(scope="session")
 def emulated_target(request: pytest.FixtureRequest) -> str:
-    """$SOCKETLAB_TARGET ("HOST:PORT" or "local") if set, else the daemon of
-    tests/conftest.py if it exists, else our fallback daemon."""
+    """$SOCKETLAB_TARGET ("HOST:PORT" or "local") if set, else the session
+    daemon of tests/conftest.py."""
     if os.environ.get("SOCKETLAB_TARGET"):
         return os.environ["SOCKETLAB_TARGET"]
-    try:
-        return request.getfixturevalue("daemon")
-    except pytest.FixtureLookupError:
-        return request.getfixturevalue("differential_daemon")
+    return request.getfixturevalue("daemon")
 
 
 @pytest.fixture()
