@@ -81,6 +81,9 @@ class Session:
                 if req is EOF:
                     break
                 self._dispatch(req)
+                # Let the call run (and issue its reply) before the next read is
+                # posted: measured ~40 us less per call than reading at once.
+                await asyncio.sleep(0)
         finally:
             cleanup = asyncio.ensure_future(self._end())
             _cleanups.add(cleanup)
