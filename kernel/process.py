@@ -18,6 +18,8 @@ from kernel.fs.file import File
 if TYPE_CHECKING:
     from kernel.host import Host
 
+SIGPIPE = 13
+SIGURG = 23
 SIGIO = 29
 ALL_CAPS: frozenset[int] = frozenset(range(41))
 
@@ -95,7 +97,11 @@ class Process:
         self.host.reap(self)
 
     def send_sigio(self, fd: int, band: int) -> None:
+        self.send_signal(SIGIO, fd, band)
+
+    def send_signal(self, signo: int, fd: int = -1, band: int = 0) -> None:
+        """Queue a signal notice (SIGIO, SIGURG, SIGPIPE) for the process's client."""
         try:
-            self.sigio.put_nowait(SigInfo(SIGIO, fd, band))
+            self.sigio.put_nowait(SigInfo(signo, fd, band))
         except asyncio.QueueFull:
             pass  # a real signal would coalesce; we keep the first 1024

@@ -36,91 +36,79 @@ class VFS:
         self.dirs: set[str] = set(DEFAULT_DIRS)
         self.inodes: dict[str, SocketInode] = {}
 
-    @staticmethod
-    def normalise(path: bytes) -> tuple[str, int]:
-        """Absolute, collapsed path, or ('', -errno)."""
-        try:
-            text = path.decode("utf-8", "surrogateescape")
-        except Exception:  # pragma: no cover - surrogateescape never fails
-            return "", -uapi.EINVAL
-        if not text:
-            return "", -uapi.ENOENT
+    def resolve(self, path: bytes) -> tuple[str, bool, int]:
+        """path_lookupat: walk every component; (path, wants_dir, 0) or ('', False, -errno).
+
+        Intermediate components must be directories (a socket → ENOTDIR, a
+        missing one → ENOENT); ``..`` climbs, ``.`` stays.  ``wants_dir`` is
+        true when the name ends in ``/``, ``.`` or ``..`` (the target must be a
+        directory).  Every process's cwd is "/".
+        """
+        if not path:
+            return "", False, -uapi.ENOENT
         if len(path) >= PATH_MAX:
-            return "", -uapi.ENAMETOOLONG
+            return "", False, -uapi.ENAMETOOLONG
+        text = path.decode("utf-8", "surrogateescape")
+        comps = text.split("/")
+        wants_dir = comps[-1] in ("", ".", "..")
+        comps = [c for c in comps if c]
         parts: list[str] = []
-        for part in text.split("/"):
-            if part in ("", "."):
+        for i, comp in enumerate(comps):
+            if len(comp.encode("utf-8", "surrogateescape")) > NAME_MAX:
+                return "", False, -uapi.ENAMETOOLONG
+            if comp == ".":
                 continue
-            if len(part.encode("utf-8", "surrogateescape")) > NAME_MAX:
-                return "", -uapi.ENAMETOOLONG
-            if part == "..":
+            if comp == "..":
                 if parts:
                     parts.pop()
                 continue
-            parts.append(part)
-        return "/" + "/".join(parts), 0
-
-    def _check_parent(self, path: str) -> int:
-        parent = path.rsplit("/", 1)[0] or "/"
-        # every ancestor must be a directory
-        probe = parent
-        while True:
-            if probe in self.inodes:
-                return -uapi.ENOTDIR
-            if probe not in self.dirs:
-                if probe == "/":
-                    return -uapi.ENOENT
-                up = probe.rsplit("/", 1)[0] or "/"
-                if up in self.inodes:
-                    return -uapi.ENOTDIR
-                return -uapi.ENOENT
-            return 0
+            here = "/" + "/".join(parts + [comp])
+            if i < len(comps) - 1:
+                if here in self.inodes:
+                    return "", False, -uapi.ENOTDIR
+                if here not in self.dirs:
+                    return "", False, -uapi.ENOENT
+            parts.append(comp)
+        return "/" + "/".join(parts), wants_dir, 0
 
     def mknod_socket(self, path_bytes: bytes, sk: Any) -> tuple[SocketInode | None, str, int]:
-        path, err = self.normalise(path_bytes)
-        if err:
-            return None, "", err
-        err = self._check_parent(path)
+        path, wants_dir, err = self.resolve(path_bytes)
         if err:
             return None, "", err
         if path in self.inodes or path in self.dirs:
             return None, "", -uapi.EEXIST
+        if wants_dir:
+            return None, "", -uapi.ENOENT
         inode = SocketInode(sk)
         self.inodes[path] = inode
         return inode, path, 0
 
     def lookup(self, path_bytes: bytes) -> tuple[SocketInode | None, int]:
         """The inode at a path: (inode, 0), (None, 0) for a directory, or -errno."""
-        path, err = self.normalise(path_bytes)
-        if err:
-            return None, err
-        err = self._check_parent(path)
+        path, wants_dir, err = self.resolve(path_bytes)
         if err:
             return None, err
         if path in self.inodes:
-            return self.inodes[path], 0
+            return (None, -uapi.ENOTDIR) if wants_dir else (self.inodes[path], 0)
         if path in self.dirs:
             return None, 0
         return None, -uapi.ENOENT
 
     def unlink(self, path_bytes: bytes) -> int:
-        path, err = self.normalise(path_bytes)
-        if err:
-            return err
-        err = self._check_parent(path)
+        path, wants_dir, err = self.resolve(path_bytes)
         if err:
             return err
         if path in self.dirs:
             return -uapi.EISDIR
-        if self.inodes.pop(path, None) is None:
+        if path not in self.inodes:
             return -uapi.ENOENT
+        if wants_dir:
+            return -uapi.ENOTDIR
+        del self.inodes[path]
         return 0
 
     def mkdir(self, path_bytes: bytes) -> int:
-        path, err = self.normalise(path_bytes)
-        if err:
-            return err
-        err = self._check_parent(path)
+        path, _, err = self.resolve(path_bytes)
         if err:
             return err
         if path in self.dirs or path in self.inodes:

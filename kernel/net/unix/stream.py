@@ -27,6 +27,7 @@ from kernel.net.sock import (
 from kernel.net.uaccess import MsgHdr
 from kernel.net.unix.af_unix import UnixSock, unix_sk
 from kernel.net.unix.common import scm_recv_unix, sock_alloc_send_skb, unix_scm_to_skb
+from kernel.process import SIGPIPE, SIGURG
 from kernel.wait import wait_event
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ async def unix_stream_sendmsg(proc: Process, sock: Socket, msg: MsgHdr, size: in
         return -uapi.ENOTCONN
     if sk.sk_shutdown & SEND_SHUTDOWN:
         scm.destroy()
-        return -uapi.EPIPE
+        return _pipe_err(proc, flags)
     data = b"".join(msg.iov)
     timeo = sk.sndtimeo(bool(flags & uapi.MSG_DONTWAIT))
     sent = 0
@@ -91,7 +92,16 @@ async def unix_stream_sendmsg(proc: Process, sock: Socket, msg: MsgHdr, size: in
                 sent += 1
     finally:
         scm.destroy()
+    if not sent and err == -uapi.EPIPE:
+        return _pipe_err(proc, flags)
     return sent if sent else err
+
+
+def _pipe_err(proc: Process, flags: int) -> int:
+    """EPIPE, with SIGPIPE to the caller unless MSG_NOSIGNAL (the notice goes on its signal stream)."""
+    if not flags & uapi.MSG_NOSIGNAL:
+        proc.send_signal(SIGPIPE)
+    return -uapi.EPIPE
 
 
 def queue_oob(sk: UnixSock, other: UnixSock, byte: bytes, scm: ScmCookie, fds_sent: bool) -> int:
@@ -105,8 +115,19 @@ def queue_oob(sk: UnixSock, other: UnixSock, byte: bytes, scm: ScmCookie, fds_se
     skb.addr = sk.addr
     other.oob_skb = skb
     other.sk_receive_queue.append(skb)
+    sk_send_sigurg(other)
     other.data_ready()
     return 0
+
+
+def sk_send_sigurg(sk: UnixSock) -> None:
+    """SIGURG to the owner (F_SETOWN) of the receiving socket's file."""
+    sock = sk.sk_socket
+    if sock is None or sock.file is None or sock.file.f_owner <= 0:
+        return
+    owner = sock.file.host.processes.get(sock.file.f_owner)
+    if owner is not None:
+        owner.send_signal(SIGURG, band=uapi.POLLPRI)
 
 
 def unix_stream_recv_urg(proc: Process, sk: UnixSock, msg: MsgHdr, flags: int) -> int:
