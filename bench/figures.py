@@ -1,0 +1,187 @@
+"""What the bench measures, and which figure is divided by which baseline.
+
+Figures (one operation each, 64-byte payloads):
+
+* ``socketlab_pair``: ``a.send(64 B)`` on one socket of an AF_UNIX socketpair
+  plus ``b.recv(64)`` on the other, through the Python client
+  (``client.connect``) against a socketlabd subprocess: two syscalls, each
+  one message pair on the process's Session stream.  Its halves are
+  recorded too (``socketlab_send``, ``socketlab_recv``).
+* ``local_pair``: the same pair through ``client.local()`` (the kernel on
+  an event-loop thread of this process, no gRPC).
+* ``host_pair``: the same pair on the host kernel (stdlib ``socket.socketpair``).
+* ``grpc_bidi``: one round trip of 64 bytes on a bare grpc.aio bidi stream,
+  with GrpcTransport's client threads (see :mod:`bench.echo`).
+* ``grpc_bidi_direct``: the same, read on the caller's thread (reference).
+* ``grpc_unary``: one bare grpc.aio unary echo of 64 bytes.
+
+:data:`RATIOS` pairs figures with baselines; the first is issue 8's target
+(at most 2.5x: the two syscalls against one message pair).
+"""
+from __future__ import annotations
+
+import contextlib
+import socket as stdlib_socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bench import echo, procs
+from bench.timing import Budget, Op, Samples, Stats, measure, warm_up
+
+PAYLOAD_BYTES = 64
+PAYLOAD = b"x" * PAYLOAD_BYTES
+
+LABELS: dict[str, str] = {
+    "socketlab_pair": "send+recv, client -> socketlabd",
+    "socketlab_send": "  send alone, client -> socketlabd",
+    "socketlab_recv": "  recv alone, client -> socketlabd",
+    "local_pair": "send+recv, client.local()",
+    "host_pair": "send+recv, host kernel socketpair",
+    "grpc_bidi": "grpc.aio bidi ping-pong round trip",
+    "grpc_bidi_direct": "grpc.aio bidi ping-pong, caller reads",
+    "grpc_unary": "grpc.aio unary echo",
+}
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """A figure over its baseline (medians), with the target ceiling if the project set one."""
+
+    name: str
+    figure: str
+    baseline: str
+    target_max: float | None = None
+
+
+RATIOS: list[Ratio] = [
+    Ratio("latency", "socketlab_pair", "grpc_bidi", target_max=2.5),
+    Ratio("latency", "socketlab_pair", "grpc_unary"),
+    Ratio("latency", "local_pair", "host_pair"),
+]
+
+# Rows printed below the ratios, for reference.
+REFERENCE: list[str] = ["socketlab_send", "socketlab_recv", "host_pair", "grpc_bidi", "grpc_bidi_direct", "grpc_unary"]
+
+
+def _pair(a: Any, b: Any) -> Op:
+    """send on ``a`` then recv on ``b``; returns the timestamp between the two."""
+    clock = time.perf_counter_ns
+
+    def op() -> int:
+        a.send(PAYLOAD)
+        mid = clock()
+        b.recv(PAYLOAD_BYTES)
+        return mid
+
+    return op
+
+
+def _check_pair(a: Any, b: Any) -> None:
+    """One checked pair: the bench measures the real thing or fails."""
+    sent = a.send(PAYLOAD)
+    got = b.recv(PAYLOAD_BYTES)
+    if sent != PAYLOAD_BYTES or got != PAYLOAD:
+        raise RuntimeError(f"send+recv check failed: sent {sent}, received {got!r}")
+
+
+def _echo(call: Callable[[bytes], bytes]) -> Op:
+    def op() -> None:
+        call(PAYLOAD)
+
+    return op
+
+
+def _check_echo(call: Callable[[bytes], bytes]) -> None:
+    got = call(PAYLOAD)
+    if got != PAYLOAD:
+        raise RuntimeError(f"echo check failed: received {got!r}")
+
+
+@dataclass
+class Workloads:
+    """The set-up workloads (key -> op), and what to undo at the end."""
+
+    ops: dict[str, Op]
+    stack: contextlib.ExitStack
+    notes: list[str]
+
+
+def set_up(daemon_target: str | None = None) -> Workloads:
+    """Start both servers (unless ``daemon_target`` names a running daemon), connect, check every workload."""
+    import client
+
+    stack = contextlib.ExitStack()
+    notes: list[str] = []
+    try:
+        servers: list[tuple[procs.Server, Any]] = []
+        if daemon_target is None:
+            servers.append(procs.spawn("socketlabd", "server"))
+        servers.append(procs.spawn("bench-echo", "bench.echo"))
+        for server, _ in servers:
+            stack.callback(_stop, server, notes)
+        targets = [procs.wait_ready(server, ready) for server, ready in servers]
+        echo_target = targets[-1]
+        if daemon_target is None:
+            daemon_target = targets[0]
+
+        ops: dict[str, Op] = {}
+
+        net = client.connect(daemon_target)
+        stack.callback(net.close)
+        a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+        _check_pair(a, b)
+        ops["socketlab_pair"] = _pair(a, b)
+
+        lnet = client.local()
+        stack.callback(lnet.close)
+        la, lb = lnet.socketpair(lnet.AF_UNIX, lnet.SOCK_STREAM)
+        _check_pair(la, lb)
+        ops["local_pair"] = _pair(la, lb)
+
+        ha, hb = stdlib_socket.socketpair(stdlib_socket.AF_UNIX, stdlib_socket.SOCK_STREAM)
+        stack.enter_context(ha)
+        stack.enter_context(hb)
+        _check_pair(ha, hb)
+        ops["host_pair"] = _pair(ha, hb)
+
+        channel = echo.open_channel(echo_target)
+        stack.callback(channel.close)
+        unary = echo.UnaryEcho(channel)
+        bidi = echo.BidiPingPong(channel)
+        stack.callback(bidi.close)
+        direct = echo.DirectPingPong(channel)
+        stack.callback(direct.close)
+        for name, call in (("grpc_bidi", bidi.call), ("grpc_bidi_direct", direct.call), ("grpc_unary", unary.call)):
+            _check_echo(call)
+            ops[name] = _echo(call)
+    except BaseException:
+        stack.close()
+        raise
+    return Workloads(ops, stack, notes)
+
+
+def _stop(server: procs.Server, notes: list[str]) -> None:
+    status = server.stop()
+    if status != 0:
+        notes.append(f"warning: {server.name} exited with status {status} after SIGTERM:\n{server.tail()}")
+
+
+def run(workloads: Workloads, budget: Budget) -> dict[str, Stats]:
+    """Warm up every workload, then measure them in interleaved rounds; the stats per figure."""
+    samples = {key: Samples() for key in workloads.ops}
+    for op in workloads.ops.values():
+        warm_up(op, budget.warmup_iterations, budget.warmup_seconds)
+    iterations, seconds = budget.per_round()
+    rewarm = max(1, budget.warmup_iterations // 10)
+    for _ in range(budget.rounds):
+        for key, op in workloads.ops.items():
+            warm_up(op, rewarm, budget.warmup_seconds / 10)
+            measure(op, iterations, seconds, samples[key])
+    stats = {key: Stats.of(s.total) for key, s in samples.items()}
+    pair = samples["socketlab_pair"]
+    if pair.first:
+        stats["socketlab_send"] = Stats.of(pair.first)
+        stats["socketlab_recv"] = Stats.of([t - f for t, f in zip(pair.total, pair.first)])
+    return stats
