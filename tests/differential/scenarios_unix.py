@@ -3073,3 +3073,168 @@ def scenario_makefile_unbuffered_and_close_order(net):
     trace.append(attempt(a.recv, 10))  # now the peer is gone
     a.close()
     return trace
+
+
+# --------------------------------------------------------- more corners
+
+
+def scenario_fileno_lookup_errors(net):
+    return [
+        _exc(lambda: net.socket(fileno=999999)),
+        _exc(lambda: net.socket(fileno=0)),  # stdin: not a socket
+    ]
+
+
+def scenario_listener_data_calls(net):
+    srv, path = _listener(net)
+    trace = [
+        errname(srv.recv, 10),
+        errname(srv.send, b"x"),
+        errname(srv.sendto, b"x", path),
+        errname(srv.recvmsg, 10),
+        errname(srv.connect, path),
+    ]
+    srv.close()
+    _unlink(net, path)
+    return trace
+
+
+def scenario_accept_inherits_options(net):
+    srv, path = _listener(net)
+    srv.setsockopt(net.SOL_SOCKET, net.SO_PASSCRED, 1)
+    srv.setsockopt(net.SOL_SOCKET, net.SO_SNDBUF, 10000)
+    srv.setsockopt(net.SOL_SOCKET, net.SO_KEEPALIVE, 1)
+    srv.setsockopt(net.SOL_SOCKET, net.SO_RCVLOWAT, 7)
+    cli = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    cli.connect(path)
+    conn, _ = srv.accept()
+    trace = [
+        _sockopt(conn, net, opt)
+        for opt in (net.SO_PASSCRED, net.SO_SNDBUF, net.SO_KEEPALIVE, net.SO_RCVLOWAT, net.SO_ACCEPTCONN)
+    ]
+    cli.send(b"c")
+    data, anc, flags, addr = conn.recvmsg(10, _cmsg_space(UCRED.size))
+    trace += [data, _anc_shape(anc)]
+    _close(srv, cli, conn)
+    _unlink(net, path)
+    return trace
+
+
+def scenario_seqpacket_sendto_unconnected(net):
+    srv, path = _listener(net, net.SOCK_SEQPACKET)
+    s = net.socket(net.AF_UNIX, net.SOCK_SEQPACKET)
+    trace = [errname(s.sendto, b"x", path), errname(s.sendmsg, [b"x"], [], 0, path)]
+    _close(srv, s)
+    _unlink(net, path)
+    return trace
+
+
+def scenario_seqpacket_recvfrom_bound_peer(net):
+    srv, path = _listener(net, net.SOCK_SEQPACKET)
+    cpath = _path()
+    cli = net.socket(net.AF_UNIX, net.SOCK_SEQPACKET)
+    cli.bind(cpath)
+    cli.connect(path)
+    conn, peer = srv.accept()
+    cli.send(b"from bound")
+    data, addr = conn.recvfrom(100)
+    conn.send(b"reply")
+    back, back_addr = cli.recvfrom(100)
+    trace = [peer == cpath, data, addr == cpath, back, back_addr == path]
+    _close(srv, cli, conn)
+    _unlink(net, path, cpath)
+    return trace
+
+
+def scenario_dgram_fifo_from_many_senders(net):
+    r, rpath = _dgram_bound(net, _abstract())
+    senders = [_dgram_bound(net, _abstract()) for _ in range(3)]
+    order = [2, 0, 1, 0, 2]
+    for i in order:
+        senders[i][0].sendto(b"m%d" % i, rpath)
+    trace = []
+    for _ in order:
+        data, addr = r.recvfrom(10)
+        trace.append((data, [name for _, name in senders].index(addr)))
+    _close(r, *[s for s, _ in senders])
+    return trace
+
+
+def scenario_dgram_size_limit_boundary(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_DGRAM)
+    limit = _sockopt(a, net, net.SO_SNDBUF) - 32
+    trace = [
+        limit,
+        errname(a.send, b"x" * (limit + 1), net.MSG_DONTWAIT),
+        errname(a.send, b"x" * limit, net.MSG_DONTWAIT),
+    ]
+    got = attempt(b.recv, limit + 10, net.MSG_DONTWAIT)
+    trace.append((got[0], len(got[1])) if got[0] == "ok" else got)
+    _close(a, b)
+    return trace
+
+
+def scenario_stream_receiver_rcvbuf_does_not_limit(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    b.setsockopt(net.SOL_SOCKET, net.SO_RCVBUF, 1)
+    trace = [_sockopt(b, net, net.SO_RCVBUF), _fill(net, a, 1000)]
+    _close(a, b)
+    return trace
+
+
+def scenario_select_oob_exceptional(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    trace = [net.select([b], [], [b], 0)[2] == [b]]
+    a.send(b"!", net.MSG_OOB)
+    r, w, x = net.select([b], [], [b], 0)
+    trace += [r == [b], x == [b]]
+    trace.append(attempt(b.recv, 1, net.MSG_OOB | net.MSG_DONTWAIT))
+    r, w, x = net.select([b], [], [b], 0)
+    trace += [r == [b], x == [b]]
+    _close(a, b)
+    return trace
+
+
+def scenario_oob_inline(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    b.setsockopt(net.SOL_SOCKET, net.SO_OOBINLINE, 1)
+    a.send(b"ab")
+    a.send(b"!", net.MSG_OOB)
+    a.send(b"cd")
+    trace = [
+        attempt(b.recv, 10, net.MSG_OOB | net.MSG_DONTWAIT),
+        attempt(b.recv, 10, net.MSG_DONTWAIT),
+        attempt(b.recv, 10, net.MSG_DONTWAIT),
+        attempt(b.recv, 10, net.MSG_DONTWAIT),
+    ]
+    _close(a, b)
+    return trace
+
+
+def scenario_oob_mark_splits_reads(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.send(b"head")
+    a.send(b"X", net.MSG_OOB)
+    a.send(b"tail")
+    trace = [
+        attempt(b.recv, 100, net.MSG_DONTWAIT),
+        attempt(b.recv, 100, net.MSG_DONTWAIT),
+        attempt(b.recv, 100, net.MSG_OOB | net.MSG_DONTWAIT),
+        attempt(b.recv, 100, net.MSG_DONTWAIT),
+    ]
+    _close(a, b)
+    return trace
+
+
+def scenario_dgram_bound_sender_connected_names(net):
+    r, rpath = _dgram_bound(net)
+    s, spath = _dgram_bound(net)
+    s.connect(rpath)
+    s.send(b"named")
+    data, addr = r.recvfrom(100)
+    s.send(b"again")
+    data2, anc, flags, addr2 = r.recvmsg(100)
+    trace = [data, addr == spath, data2, addr2 == spath, s.getsockname() == spath, s.getpeername() == rpath]
+    _close(r, s)
+    _unlink(net, rpath, spath)
+    return trace
