@@ -38,7 +38,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--listen", default="127.0.0.1:50051", metavar="HOST:PORT",
                         help="gRPC listen address (port 0 picks a free port; default %(default)s)")
     parser.add_argument("--topology", metavar="LAB.yml", help="a lab topology file (not yet supported)")
-    parser.add_argument("--host", dest="host_name", metavar="NAME", help="this daemon's host in the topology")
+    parser.add_argument("--host", dest="host_name", metavar="NAME",
+                        help="this daemon's host in the topology (its name; default: default)")
     parser.add_argument("--log-format", choices=("text", "json"), default="text", help="stderr log format")
     parser.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
     return parser.parse_args(argv)
@@ -63,9 +64,14 @@ def _bound(listen: str, port: int) -> str:
 
 async def serve(ns: argparse.Namespace) -> int:
     """Build, start, wait for SIGTERM/SIGINT, stop."""
+    from kernel.host import Host
     from server.app import build
 
-    daemon = build(ns.listen)
+    try:
+        daemon = build(ns.listen, Host(name=ns.host_name or "default"))
+    except (RuntimeError, OSError) as exc:  # grpc: "Failed to bind to address ..."
+        log.error("socketlabd cannot listen on %s: %s", ns.listen, exc)
+        return 1
     await daemon.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -83,9 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     """The console entry point (``socketlabd``)."""
     ns = parse_args(argv)
     setup_logging(ns.log_format, ns.log_level)
-    if ns.topology or ns.host_name:
-        log.error("--topology/--host: multi-host labs are not yet supported")
-        return 2
+    if ns.topology:
+        log.warning("--topology: multi-host labs are not yet supported; serving one host with the embedded default")
     import uvloop
 
     return uvloop.run(serve(ns))

@@ -119,6 +119,10 @@ def _sigio(table: ProcessTable) -> Callable[..., Awaitable[None]]:
                         return  # the process exited
                     raise
                 await context.write(sc.SigioResponse(signo=info.signo, fd=info.fd, band=info.band))
+        except (grpc.aio.AbortError, asyncio.CancelledError):
+            raise
+        except Exception as exc:
+            await _fail(context, "Sigio", exc)
         finally:
             if task is not None and not task.done():
                 task.cancel()

@@ -468,3 +468,11 @@ def test_grpc_transport_many_threads_many_calls(daemon: str) -> None:
         assert errors == []
     finally:
         tr.close()
+
+
+def test_second_daemon_on_a_taken_port_fails(daemon: str) -> None:
+    """grpc.so_reuseport = 0: a second daemon may not silently share the port."""
+    second = subprocess.run([sys.executable, "-m", "server", "--listen", daemon], cwd=REPO,
+                            capture_output=True, text=True, timeout=WAIT * 3)
+    assert second.returncode == 1
+    assert "cannot listen" in second.stderr
