@@ -3238,3 +3238,126 @@ def scenario_dgram_bound_sender_connected_names(net):
     _close(r, s)
     _unlink(net, rpath, spath)
     return trace
+
+
+def scenario_dgram_peek_off(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_DGRAM)
+    a.send(b"0123456789")
+    a.send(b"abcdef")
+    trace = [errname(b.setsockopt, net.SOL_SOCKET, SO_PEEK_OFF, 3)]
+    trace += [b.recv(4, net.MSG_PEEK), _sockopt(b, net, SO_PEEK_OFF), b.recv(100, net.MSG_PEEK)]
+    trace += [_sockopt(b, net, SO_PEEK_OFF), b.recv(100), _sockopt(b, net, SO_PEEK_OFF), b.recv(100)]
+    _close(a, b)
+    return trace
+
+
+def scenario_timeout_python_waits_even_with_dontwait(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    b.settimeout(0.2)
+    c = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    c.settimeout(0.2)
+    trace = [attempt(b.recv, 10, net.MSG_DONTWAIT), attempt(c.connect, _path())]
+    _close(a, b, c)
+    return trace
+
+
+def scenario_sendall_nonblocking_full(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.setblocking(False)
+    _fill(net, a)
+    trace = [attempt(a.sendall, b"z" * 1000)]
+    _close(a, b)
+    return trace
+
+
+def scenario_makefile_write_to_closed_peer(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    w = a.makefile("wb")
+    b.close()
+    w.write(b"lost")
+    trace = [attempt(w.flush)]
+    try:
+        w.close()
+    except OSError as exc:
+        trace.append(type(exc).__name__)
+    a.close()
+    return trace
+
+
+def scenario_makefile_iterates_lines(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    a.sendall(b"one\ntwo\n")
+    a.sendall(b"thr")
+    a.sendall(b"ee\nno newline")
+    a.close()
+    with b.makefile("rb") as r:
+        trace = list(r)
+    b.close()
+    return trace
+
+
+def scenario_detached_socket_is_closed(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    fd = a.detach()
+    trace = [errname(a.send, b"x"), errname(a.getsockname), a.fileno()]
+    c = net.socket(fileno=fd)
+    c.close()
+    trace.append(attempt(b.recv, 10))
+    b.close()
+    return trace
+
+
+def scenario_dup_shutdown_affects_both(net):
+    a, b = net.socketpair(net.AF_UNIX, net.SOCK_STREAM)
+    d = a.dup()
+    d.shutdown(net.SHUT_WR)
+    trace = [attempt(b.recv, 10), errname(a.send, b"x"), errname(d.send, b"x")]
+    b.send(b"both read")
+    trace.append(a.recv(4))
+    trace.append(d.recv(100))
+    _close(a, b, d)
+    return trace
+
+
+def scenario_names_non_ascii(net):
+    raw = b"/tmp/sl-" + uuid.uuid4().hex.encode() + b"-\xff\xfe.sock"
+    uni = "/tmp/sl-" + uuid.uuid4().hex + "-é✓.sock"
+    abstract = b"\0sl-\xff\x00\x01" + uuid.uuid4().hex.encode()
+    s1 = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    s2 = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    s3 = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
+    trace = [errname(s1.bind, raw), errname(s2.bind, uni), errname(s3.bind, abstract)]
+    trace += [s1.getsockname() == os.fsdecode(raw), s2.getsockname() == uni, s3.getsockname() == abstract]
+    s3.sendto(b"1", raw)
+    s3.sendto(b"2", uni.encode())
+    s1.sendto(b"3", abstract)
+    _, addr1 = s1.recvfrom(10)
+    _, addr2 = s2.recvfrom(10)
+    _, addr3 = s3.recvfrom(10)
+    trace += [addr1 == abstract, addr2 == abstract, addr3 == os.fsdecode(raw)]
+    _close(s1, s2, s3)
+    _unlink(net, raw, uni)
+    return trace
+
+
+def scenario_accept_abstract_bound_client(net):
+    srv, path = _listener(net)
+    cname = _abstract()
+    cli = net.socket(net.AF_UNIX, net.SOCK_STREAM)
+    cli.bind(cname)
+    cli.connect(path)
+    conn, peer = srv.accept()
+    trace = [type(peer).__name__, peer == cname, conn.getpeername() == cname]
+    _close(srv, cli, conn)
+    _unlink(net, path)
+    return trace
+
+
+def scenario_select_after_peer_close(net):
+    trace = []
+    for kind in (net.SOCK_STREAM, net.SOCK_SEQPACKET, net.SOCK_DGRAM):
+        a, b = net.socketpair(net.AF_UNIX, kind)
+        b.close()
+        trace.append((_readable(net, a), _writable(net, a)))
+        a.close()
+    return trace
