@@ -15,15 +15,28 @@ from typing import Any
 
 from kernel import uapi
 from kernel.host import Host
-from kernel.syscalls import SysReply, do_syscall
+from kernel.syscalls import SOCKETCALL_TABLE, SysReply, do_syscall
 
 log = logging.getLogger("socketlabd")
 
 EINTR_REPLY = SysReply(ret=-uapi.EINTR)
 
 
+def _by_number(op: str, args: dict[str, Any], timeout: float | None) -> tuple[str, dict[str, Any]]:
+    """A socketcall with a timeout runs as the call it names (do_syscall applies
+    the timeout policy to named ops only); the dispatch is sys_socketcall's table."""
+    if op != "socketcall" or timeout is None:
+        return op, args
+    entry = SOCKETCALL_TABLE.get(args.get("call", 0))
+    argv = args.get("args", [])
+    if entry is None or not isinstance(argv, list) or len(argv) > len(entry[1]):
+        return op, args  # the kernel answers (EINVAL, or BadRequest)
+    return entry[0], dict(zip(entry[1], argv))
+
+
 async def guarded_syscall(proc: Any, op: str, args: dict[str, Any], timeout: float | None) -> SysReply:
     """do_syscall, with cancellation reported as -EINTR (the kernel undoes any side effect)."""
+    op, args = _by_number(op, args, timeout)
     try:
         return await do_syscall(proc, op, args, timeout)
     except asyncio.CancelledError:

@@ -476,3 +476,14 @@ def test_second_daemon_on_a_taken_port_fails(daemon: str) -> None:
                             capture_output=True, text=True, timeout=WAIT * 3)
     assert second.returncode == 1
     assert "cannot listen" in second.stderr
+
+
+def test_invoke_honours_the_timeout(session: RawSession) -> None:
+    SOCK_NONBLOCK, SYS_RECV = 0o4000, 10
+    session.send(pb.SessionRequest(
+        id=1, socketpair=sc.SocketPairRequest(family=AF_UNIX, type=SOCK_STREAM | SOCK_NONBLOCK)))
+    _, b = session.recv().socketpair.fds
+    args = [t.SocketCallArg(number=v) for v in (b, 10, 0)]
+    session.send(pb.SessionRequest(id=2, timeout=0.05, invoke=sc.InvokeRequest(call=number(SYS_RECV), args=args)))
+    reply = session.recv().invoke.result
+    assert reply.timed_out and reply.error_name == "EAGAIN"
