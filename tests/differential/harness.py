@@ -13,6 +13,7 @@ candidate is the emulated kernel reached with ``client.connect(target)``.
 The helpers here are the same as in ``shared/conformance/runner.py`` so that a
 ``scenarios_*.py`` module runs unchanged under that runner and under pytest.
 """
+
 from __future__ import annotations
 
 import errno
@@ -22,7 +23,8 @@ import pkgutil
 import select
 import signal
 import socket
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 SCENARIO_SECONDS = 10
 
@@ -130,11 +132,7 @@ def well_formed(trace: list) -> bool:
 def scenario_modules() -> list[str]:
     """Names of the scenarios_*.py modules beside this file, sorted."""
     here = os.path.dirname(os.path.abspath(__file__))
-    return sorted(
-        info.name
-        for info in pkgutil.iter_modules([here])
-        if info.name.startswith("scenarios_")
-    )
+    return sorted(info.name for info in pkgutil.iter_modules([here]) if info.name.startswith("scenarios_"))
 
 
 def load_module(stem: str) -> Any:
@@ -150,10 +148,10 @@ def discover() -> dict[str, Scenario]:
     found: dict[str, Scenario] = {}
     for stem in scenario_modules():
         module = load_module(stem)
-        area = stem[len("scenarios_"):]
+        area = stem[len("scenarios_") :]
         for name, fn in vars(module).items():
             if name.startswith("scenario_") and callable(fn):
-                found[f"{area}/{name[len('scenario_'):]}"] = fn
+                found[f"{area}/{name[len('scenario_') :]}"] = fn
     return dict(sorted(found.items()))
 
 
@@ -167,8 +165,4 @@ def describe_diff(want: list, got: list) -> str:
         lines.append(f"{mark} [{i}] linux={w!r}")
         if w != g:
             lines.append(f"        emulated={g!r}")
-    return (
-        "traces differ\n"
-        f"  linux:    {want!r}\n"
-        f"  emulated: {got!r}\n" + "\n".join(lines)
-    )
+    return f"traces differ\n  linux:    {want!r}\n  emulated: {got!r}\n" + "\n".join(lines)

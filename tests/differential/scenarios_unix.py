@@ -12,6 +12,7 @@ namespace; no sleeps and no threads; "nothing there" checks use MSG_DONTWAIT,
 non-blocking sockets or select with timeout 0; timeouts stay <= 0.2 s and are
 multiples of 10 ms (the kernel keeps them in jiffies); every socket is closed.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -1374,7 +1375,12 @@ def scenario_dgram_dontwait_empty(net):
 
 def scenario_dgram_zero_length(net):
     a, b = net.socketpair(net.AF_UNIX, net.SOCK_DGRAM)
-    trace = [a.send(b""), _readable(net, b), attempt(b.recv, 10, net.MSG_DONTWAIT), attempt(b.recv, 10, net.MSG_DONTWAIT)]
+    trace = [
+        a.send(b""),
+        _readable(net, b),
+        attempt(b.recv, 10, net.MSG_DONTWAIT),
+        attempt(b.recv, 10, net.MSG_DONTWAIT),
+    ]
     _close(a, b)
     return trace
 
@@ -1508,7 +1514,11 @@ def scenario_dgram_connected_sendto_other(net):
     r2, p2 = _dgram_bound(net)
     s = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
     s.connect(p1)
-    trace = [errname(s.sendto, b"to r2", p2), attempt(r2.recv, 100, net.MSG_DONTWAIT), attempt(r1.recv, 100, net.MSG_DONTWAIT)]
+    trace = [
+        errname(s.sendto, b"to r2", p2),
+        attempt(r2.recv, 100, net.MSG_DONTWAIT),
+        attempt(r1.recv, 100, net.MSG_DONTWAIT),
+    ]
     _close(r1, r2, s)
     _unlink(net, p1, p2)
     return trace
@@ -1914,7 +1924,9 @@ def scenario_scm_credentials_explicit(net):
     data, anc, flags, addr = b.recvmsg(100, _cmsg_space(UCRED.size))
     trace += [data, _creds_in(net, anc) == [me]]
     trace.append(errname(a.sendmsg, [b"x"], [(net.SOL_SOCKET, net.SCM_CREDENTIALS, b"\0" * 8)]))
-    trace.append(errname(a.sendmsg, [b"x"], [(net.SOL_SOCKET, net.SCM_CREDENTIALS, UCRED.pack(999999999, me[1], me[2]))]))
+    trace.append(
+        errname(a.sendmsg, [b"x"], [(net.SOL_SOCKET, net.SCM_CREDENTIALS, UCRED.pack(999999999, me[1], me[2]))])
+    )
     _close(a, b)
     return trace
 
@@ -1975,10 +1987,23 @@ def scenario_so_peercred_dgram_connect(net):
 
 def _int_defaults(net, s) -> list:
     names = [
-        "SO_DEBUG", "SO_REUSEADDR", "SO_TYPE", "SO_ERROR", "SO_DONTROUTE",
-        "SO_BROADCAST", "SO_SNDBUF", "SO_RCVBUF", "SO_KEEPALIVE", "SO_OOBINLINE",
-        "SO_PRIORITY", "SO_RCVLOWAT", "SO_PASSCRED", "SO_ACCEPTCONN", "SO_REUSEPORT",
-        "SO_DOMAIN", "SO_PROTOCOL",
+        "SO_DEBUG",
+        "SO_REUSEADDR",
+        "SO_TYPE",
+        "SO_ERROR",
+        "SO_DONTROUTE",
+        "SO_BROADCAST",
+        "SO_SNDBUF",
+        "SO_RCVBUF",
+        "SO_KEEPALIVE",
+        "SO_OOBINLINE",
+        "SO_PRIORITY",
+        "SO_RCVLOWAT",
+        "SO_PASSCRED",
+        "SO_ACCEPTCONN",
+        "SO_REUSEPORT",
+        "SO_DOMAIN",
+        "SO_PROTOCOL",
     ]
     return [(name, s.getsockopt(net.SOL_SOCKET, getattr(net, name))) for name in names] + [
         ("SO_NO_CHECK", s.getsockopt(net.SOL_SOCKET, SO_NO_CHECK)),
@@ -2029,8 +2054,15 @@ def scenario_sockopt_boolean_flags(net):
     s = net.socket(net.AF_UNIX, net.SOCK_STREAM)
     trace = []
     for opt in (
-        net.SO_DEBUG, net.SO_REUSEADDR, net.SO_DONTROUTE, net.SO_BROADCAST,
-        net.SO_KEEPALIVE, net.SO_OOBINLINE, net.SO_PASSCRED, SO_NO_CHECK, SO_BSDCOMPAT,
+        net.SO_DEBUG,
+        net.SO_REUSEADDR,
+        net.SO_DONTROUTE,
+        net.SO_BROADCAST,
+        net.SO_KEEPALIVE,
+        net.SO_OOBINLINE,
+        net.SO_PASSCRED,
+        SO_NO_CHECK,
+        SO_BSDCOMPAT,
     ):
         row = [opt]
         for value in (1, 7, -1, 0):
@@ -2077,7 +2109,9 @@ def scenario_sockopt_priority_as_root(net):
     s = net.socket(net.AF_UNIX, net.SOCK_DGRAM)
     trace = []
     for value in (0, 6, 7, 100, -1):
-        trace.append((value, errname(s.setsockopt, net.SOL_SOCKET, net.SO_PRIORITY, value), _sockopt(s, net, net.SO_PRIORITY)))
+        trace.append(
+            (value, errname(s.setsockopt, net.SOL_SOCKET, net.SO_PRIORITY, value), _sockopt(s, net, net.SO_PRIORITY))
+        )
     s.close()
     return trace
 
@@ -2890,12 +2924,39 @@ def scenario_dgram_socketpair_capacity_exact(net):
 
 def scenario_constants_values(net):
     names = [
-        "AF_UNIX", "AF_UNSPEC", "SOCK_STREAM", "SOCK_DGRAM", "SOCK_RAW", "SOCK_SEQPACKET",
-        "SOCK_NONBLOCK", "SOCK_CLOEXEC", "SOL_SOCKET", "SO_TYPE", "SO_ERROR", "SO_SNDBUF",
-        "SO_RCVBUF", "SO_PASSCRED", "SO_PEERCRED", "SO_RCVTIMEO", "SO_SNDTIMEO", "SO_LINGER",
-        "SCM_RIGHTS", "SCM_CREDENTIALS", "MSG_PEEK", "MSG_TRUNC", "MSG_CTRUNC", "MSG_WAITALL",
-        "MSG_DONTWAIT", "MSG_NOSIGNAL", "MSG_OOB", "MSG_EOR", "MSG_CMSG_CLOEXEC",
-        "SHUT_RD", "SHUT_WR", "SHUT_RDWR", "SOMAXCONN",
+        "AF_UNIX",
+        "AF_UNSPEC",
+        "SOCK_STREAM",
+        "SOCK_DGRAM",
+        "SOCK_RAW",
+        "SOCK_SEQPACKET",
+        "SOCK_NONBLOCK",
+        "SOCK_CLOEXEC",
+        "SOL_SOCKET",
+        "SO_TYPE",
+        "SO_ERROR",
+        "SO_SNDBUF",
+        "SO_RCVBUF",
+        "SO_PASSCRED",
+        "SO_PEERCRED",
+        "SO_RCVTIMEO",
+        "SO_SNDTIMEO",
+        "SO_LINGER",
+        "SCM_RIGHTS",
+        "SCM_CREDENTIALS",
+        "MSG_PEEK",
+        "MSG_TRUNC",
+        "MSG_CTRUNC",
+        "MSG_WAITALL",
+        "MSG_DONTWAIT",
+        "MSG_NOSIGNAL",
+        "MSG_OOB",
+        "MSG_EOR",
+        "MSG_CMSG_CLOEXEC",
+        "SHUT_RD",
+        "SHUT_WR",
+        "SHUT_RDWR",
+        "SOMAXCONN",
     ]
     return [(name, int(getattr(net, name))) for name in names]
 
@@ -2960,7 +3021,14 @@ def scenario_sendmsg_empty_buffers(net):
     trace = []
     for kind in (net.SOCK_STREAM, net.SOCK_DGRAM, net.SOCK_SEQPACKET):
         a, b = net.socketpair(net.AF_UNIX, kind)
-        trace.append((a.sendmsg([]), a.sendmsg([b"", b""]), attempt(b.recv, 10, net.MSG_DONTWAIT), attempt(b.recv, 10, net.MSG_DONTWAIT)))
+        trace.append(
+            (
+                a.sendmsg([]),
+                a.sendmsg([b"", b""]),
+                attempt(b.recv, 10, net.MSG_DONTWAIT),
+                attempt(b.recv, 10, net.MSG_DONTWAIT),
+            )
+        )
         _close(a, b)
     return trace
 
@@ -3043,7 +3111,7 @@ def scenario_scm_rights_cycle_closed(net):
 def scenario_connect_trailing_slash_and_dot_paths(net):
     srv, path = _listener(net)
     cli = net.socket(net.AF_UNIX, net.SOCK_STREAM)
-    trace = [errname(cli.connect, path + "/"), errname(cli.connect, "/tmp/./" + path[len("/tmp/"):])]
+    trace = [errname(cli.connect, path + "/"), errname(cli.connect, "/tmp/./" + path[len("/tmp/") :])]
     conn, _ = srv.accept()
     trace.append(cli.getpeername() == path)
     _close(srv, cli, conn)

@@ -9,10 +9,12 @@ Run only the host side with ``python -m pytest tests/differential -k host``.
 SOCKETLAB_TARGET=HOST:PORT uses a running daemon; SOCKETLAB_TARGET=local uses
 ``client.local()`` (the kernel in-process, no gRPC).
 """
+
 from __future__ import annotations
 
 import os
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
