@@ -9,8 +9,8 @@ Rules: no ports, pids, fd numbers or random names in a trace (compare them and
 trace the comparison); unique names in /tmp (the emulated host's filesystem
 has /tmp but none of the host's other directories) and in the abstract
 namespace; no sleeps and no threads; "nothing there" checks use MSG_DONTWAIT,
-non-blocking sockets or select with timeout 0; timeouts stay <= 0.2 s and are
-multiples of 10 ms (the kernel keeps them in jiffies); every socket is closed.
+non-blocking sockets or select with timeout 0; timeouts stay <= 0.2 s, and SO_*TIMEO values read
+back are multiples of 20 ms (the kernel keeps them in jiffies); every socket is closed.
 """
 
 from __future__ import annotations
