@@ -281,11 +281,12 @@ class _ChannelPool:
         self._lock = threading.Lock()
         self._channels: dict[str, tuple[grpc.Channel, int]] = {}
 
-    def acquire(self, target: str) -> grpc.Channel:
+    def acquire(self, target: str) -> tuple[grpc.Channel, bool]:
+        """The channel to ``target`` and whether it is new (not yet connected)."""
         with self._lock:
             channel, users = self._channels.get(target) or (grpc.insecure_channel(target, options=CHANNEL_OPTIONS), 0)
             self._channels[target] = (channel, users + 1)
-            return channel
+            return channel, users == 0
 
     def release(self, target: str) -> None:
         with self._lock:
@@ -308,18 +309,23 @@ class GrpcTransport:
         capabilities: int | None = None, connect_timeout: float = 10.0,
     ) -> None:
         self.target = target
-        self._channel = _POOL.acquire(target)
+        self._channel, fresh = _POOL.acquire(target)
         self._requests: queue.SimpleQueue[pb.SessionRequest | None] = queue.SimpleQueue()
         self._pending: dict[int, _Slot] = {}
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._failure: BaseException | None = None
         self._closed = False
-        try:
-            grpc.channel_ready_future(self._channel).result(timeout=connect_timeout)
-        except grpc.FutureTimeoutError:
-            _POOL.release(target)
-            raise ConnectionError(f"socketlabd at {target} is not reachable") from None
+        if fresh:
+            # Only a new channel is watched: grpc's connectivity poller races with
+            # close() when a second watch starts on a channel while it polls.
+            ready = grpc.channel_ready_future(self._channel)
+            try:
+                ready.result(timeout=connect_timeout)
+            except grpc.FutureTimeoutError:
+                ready.cancel()  # unsubscribes grpc's connectivity polling before the channel closes
+                _POOL.release(target)
+                raise ConnectionError(f"socketlabd at {target} is not reachable") from None
         self._responses: Iterator[pb.SessionResponse] = pb_grpc.ProcessStub(self._channel).Session(
             self._request_iter()
         )
