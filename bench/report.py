@@ -15,7 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from bench.figures import LABELS, RATIOS, REFERENCE, Ratio
+from bench.figures import DETAIL, LABELS, RATIOS, Ratio
 from bench.timing import Budget, Stats
 
 
@@ -48,13 +48,35 @@ def table(mode: str, budget: Budget, stats: dict[str, Stats]) -> str:
             f"{LABELS[r.baseline]:<{lw}} {b.n:>6} {b.median_us:>9.1f} {b.p99_us:>9.1f} {fmt_ratio(ratio_of(r, stats)):>7}"
             f"{target}"
         )
-    out += ["", f"{'':9}{'reference':<{lw}} {'n':>6} {'median':>9} {'p99':>9} {'mean':>9} {'min':>9}"]
-    for key in REFERENCE:
+    out += [
+        "",
+        f"{'':9}{'every figure':<{lw}} {'n':>6} {'median':>9} {'p99':>9} {'mean':>9} {'min':>9} "
+        f"{'cpu bench':>10} {'cpu server':>10}",
+    ]
+    for key in DETAIL:
         if key in stats:
             s = stats[key]
             out.append(f"{'':9}{LABELS[key]:<{lw}} {s.n:>6} {s.median_us:>9.1f} {s.p99_us:>9.1f} "
-                       f"{s.mean_us:>9.1f} {s.min_us:>9.1f}")
+                       f"{s.mean_us:>9.1f} {s.min_us:>9.1f} {_cpu(s.client_cpu_us):>10} {_cpu(s.server_cpu_us):>10}")
+    out += [
+        "",
+        "cpu bench = CPU µs per op of this process (all threads: caller, grpc's, the client's reader); cpu server = "
+        "of the server subprocess (clock-tick resolution).",
+        f"load average at the end: {_loadavg()} on {os.cpu_count()} CPUs (other work on the machine inflates "
+        "every figure).",
+    ]
     return "\n".join(out)
+
+
+def _cpu(us: float | None) -> str:
+    return "-" if us is None else f"{us:.1f}"
+
+
+def _loadavg() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
 
 
 def environment() -> dict[str, Any]:

@@ -6,6 +6,12 @@ its recv): the loop then also records the first half on its own.
 
 Every loop stops at whichever comes first: its iteration count or its time
 budget, so a slow machine makes fewer samples instead of a longer run.
+Each measurement also counts CPU time: this process's (every thread:
+the caller, grpc's threads, the client's reader) and, when the figure talks
+to a server the bench started, that server's (from ``/proc/PID/stat``,
+clock-tick resolution).  On a small, shared machine the CPU an operation
+burns explains its latency better than a noisy median does.
+
 Full mode spreads each figure over several interleaved rounds (figure A,
 B, C, then A, B, C again...), so a slow spell of the machine hits every
 figure alike rather than one of them.
@@ -14,6 +20,7 @@ from __future__ import annotations
 
 import gc
 import math
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,6 +53,18 @@ class Samples:
 
     total: list[int] = field(default_factory=list)
     first: list[int] = field(default_factory=list)
+    client_cpu_s: float = 0.0
+    server_cpu_s: float | None = None
+
+
+def server_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) that process ``pid`` has used so far; None where /proc cannot tell."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def warm_up(op: Op, iterations: int, seconds: float) -> None:
@@ -57,11 +76,26 @@ def warm_up(op: Op, iterations: int, seconds: float) -> None:
             break
 
 
-def measure(op: Op, iterations: int, seconds: float, into: Samples) -> None:
-    """Time up to ``iterations`` runs of ``op`` for at most ``seconds``; append to ``into``."""
-    clock = time.perf_counter_ns
+def measure(op: Op, iterations: int, seconds: float, into: Samples, server_pid: int | None = None) -> None:
+    """Time up to ``iterations`` runs of ``op`` for at most ``seconds``; append to ``into``.
+
+    Also adds the CPU time this process and ``server_pid`` (if given) used meanwhile.
+    """
     total, first = into.total, into.first
     gc.collect()
+    server0 = server_cpu(server_pid) if server_pid is not None else None
+    client0 = time.process_time()
+    try:
+        _loop(op, iterations, seconds, total, first)
+    finally:
+        into.client_cpu_s += time.process_time() - client0
+        server1 = server_cpu(server_pid) if server_pid is not None else None
+        if server0 is not None and server1 is not None:
+            into.server_cpu_s = (into.server_cpu_s or 0.0) + server1 - server0
+
+
+def _loop(op: Op, iterations: int, seconds: float, total: list[int], first: list[int]) -> None:
+    clock = time.perf_counter_ns
     deadline = clock() + int(seconds * 1e9)
     for _ in range(iterations):
         t0 = clock()
@@ -84,10 +118,12 @@ class Stats:
     mean_us: float
     min_us: float
     max_us: float
+    client_cpu_us: float | None = None
+    server_cpu_us: float | None = None
 
     @classmethod
-    def of(cls, durations_ns: list[int]) -> Stats:
-        """Median, nearest-rank p99, mean, min and max of ``durations_ns``."""
+    def of(cls, durations_ns: list[int], client_cpu_s: float | None = None, server_cpu_s: float | None = None) -> Stats:
+        """Median, nearest-rank p99, mean, min and max of ``durations_ns`` (and CPU per op, if given)."""
         if not durations_ns:
             raise ValueError("no samples")
         xs = sorted(durations_ns)
@@ -96,4 +132,6 @@ class Stats:
         median = xs[mid] if n % 2 else (xs[mid - 1] + xs[mid]) / 2
         p99 = xs[max(0, math.ceil(0.99 * n) - 1)]
         return cls(n=n, median_us=median / 1e3, p99_us=p99 / 1e3, mean_us=sum(xs) / n / 1e3,
-                   min_us=xs[0] / 1e3, max_us=xs[-1] / 1e3)
+                   min_us=xs[0] / 1e3, max_us=xs[-1] / 1e3,
+                   client_cpu_us=None if client_cpu_s is None else client_cpu_s / n * 1e6,
+                   server_cpu_us=None if server_cpu_s is None else server_cpu_s / n * 1e6)
