@@ -4,12 +4,14 @@
 and keeps it for its whole life; every syscall is one message each way on
 that stream (no per-call RPC, no per-call thread):
 
+* the gRPC side runs in one background event loop (uvloop) per Python
+  process, shared by every transport, with one channel per target;
 * a caller encodes ``(op, args)`` into the typed request, tags it with a
-  fresh id, registers a slot and puts the message on the request queue (that
-  grpc's sending thread drains);
-* one reader thread reads replies and hands each to the slot of its id;
-* the caller waits on its slot, so calls from many threads are in flight at
-  once (pipelining), each answered when it completes.
+  fresh id, registers a slot and hands the message to that loop, whose
+  writer task sends it;
+* the loop's reader task hands each reply to the slot of its id;
+* the caller waits on its slot's lock, so calls from many threads are in
+  flight at once (pipelining), each answered when it completes.
 
 Interrupted while waiting (KeyboardInterrupt), the caller sends ``cancel``
 for its id, waits for the call's reply (EINTR, no side effect) and re-raises.
@@ -19,11 +21,13 @@ its fds close.
 """
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import itertools
-import queue
+import os
 import threading
-from collections.abc import Callable, Iterator
-from typing import Any, cast
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar, cast
 
 import grpc
 
@@ -39,6 +43,7 @@ CHANNEL_OPTIONS: list[tuple[str, int]] = [
     ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
 ]
 SOCKADDR_STORAGE_SIZE = 128
+T = TypeVar("T")
 _INVALID_ARGUMENT = grpc.StatusCode.INVALID_ARGUMENT.value[0]
 
 
@@ -269,36 +274,66 @@ class _Slot:
         self.failure: BaseException | None = None
 
 
-class _ChannelPool:
-    """One gRPC channel (one HTTP/2 connection) per target, shared by the transports to it.
+class _ClientLoop:
+    """One background event loop (uvloop) that runs the gRPC side of every
+    GrpcTransport of this Python process, with one channel (one HTTP/2
+    connection) per target shared by the transports to it.
 
-    Opening a process then costs one stream, not a connection.  The last
-    release closes the channel in the background: grpc's close() waits for
-    its polling thread (about 0.2 s), which close() of a transport need not.
+    Callers never run in it: they hand it a message (``call_soon_threadsafe``)
+    and wait on their own lock, so a call costs two thread switches.
     """
 
+    _instance: _ClientLoop | None = None
+    _instance_lock = threading.Lock()
+
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._channels: dict[str, tuple[grpc.Channel, int]] = {}
+        try:
+            import uvloop
 
-    def acquire(self, target: str) -> tuple[grpc.Channel, bool]:
-        """The channel to ``target`` and whether it is new (not yet connected)."""
-        with self._lock:
-            channel, users = self._channels.get(target) or (grpc.insecure_channel(target, options=CHANNEL_OPTIONS), 0)
-            self._channels[target] = (channel, users + 1)
-            return channel, users == 0
+            self.loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
+        except ImportError:  # pragma: no cover - uvloop is a dependency
+            self.loop = asyncio.new_event_loop()
+        self.pid = os.getpid()
+        self._channels: dict[str, tuple[grpc.aio.Channel, int]] = {}  # touched in the loop only
+        self._thread = threading.Thread(target=self._run, name="socketlab-grpc", daemon=True)
+        self._thread.start()
 
-    def release(self, target: str) -> None:
-        with self._lock:
-            channel, users = self._channels[target]
-            if users > 1:
-                self._channels[target] = (channel, users - 1)
-                return
-            del self._channels[target]
-        threading.Thread(target=channel.close, name="socketlab-grpc-close", daemon=True).start()
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_forever()
+
+    @classmethod
+    def get(cls) -> _ClientLoop:
+        """The process's loop (a new one in a forked child)."""
+        with cls._instance_lock:
+            if cls._instance is None or cls._instance.pid != os.getpid():
+                cls._instance = _ClientLoop()
+            return cls._instance
+
+    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+    def call_soon(self, fn: Callable[..., Any], *args: Any) -> None:
+        self.loop.call_soon_threadsafe(fn, *args)
+
+    def acquire_channel(self, target: str) -> grpc.aio.Channel:
+        channel, users = self._channels.get(target) or (
+            grpc.aio.insecure_channel(target, options=CHANNEL_OPTIONS), 0)
+        self._channels[target] = (channel, users + 1)
+        return channel
+
+    def release_channel(self, target: str) -> None:
+        channel, users = self._channels[target]
+        if users > 1:
+            self._channels[target] = (channel, users - 1)
+            return
+        del self._channels[target]
+        task = self.loop.create_task(channel.close(None))
+        _background.add(task)
+        task.add_done_callback(_background.discard)
 
 
-_POOL = _ChannelPool()
+_background: set[asyncio.Task[Any]] = set()
 
 
 class GrpcTransport:
@@ -309,52 +344,68 @@ class GrpcTransport:
         capabilities: int | None = None, connect_timeout: float = 10.0,
     ) -> None:
         self.target = target
-        self._channel, fresh = _POOL.acquire(target)
-        self._requests: queue.SimpleQueue[pb.SessionRequest | None] = queue.SimpleQueue()
+        self._loop = _ClientLoop.get()
         self._pending: dict[int, _Slot] = {}
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._failure: BaseException | None = None
         self._closed = False
-        if fresh:
-            # Only a new channel is watched: grpc's connectivity poller races with
-            # close() when a second watch starts on a channel while it polls.
-            ready = grpc.channel_ready_future(self._channel)
-            try:
-                ready.result(timeout=connect_timeout)
-            except grpc.FutureTimeoutError:
-                ready.cancel()  # unsubscribes grpc's connectivity polling before the channel closes
-                _POOL.release(target)
-                raise ConnectionError(f"socketlabd at {target} is not reachable") from None
-        self._responses: Iterator[pb.SessionResponse] = pb_grpc.ProcessStub(self._channel).Session(
-            self._request_iter()
-        )
-        self._requests.put(pb.SessionRequest(open=pb.OpenProcess(uid=uid, gid=gid, capabilities=capabilities)))
+        self._ended = threading.Event()
+        self._call: Any = None
+        self._queue: asyncio.Queue[pb.SessionRequest | None] | None = None
+        open_msg = pb.SessionRequest(open=pb.OpenProcess(uid=uid, gid=gid, capabilities=capabilities))
+        opening = self._loop.submit(self._open(open_msg, connect_timeout))
         try:
-            first = next(self._responses)
-        except (grpc.RpcError, StopIteration) as exc:
-            self._requests.put(None)
-            _POOL.release(target)
-            raise ConnectionError(f"socketlabd at {target} refused the session: {exc}") from None
-        self.handle: str = first.opened.process
-        self.pid: int = first.opened.pid
-        self._reader = threading.Thread(target=self._read_loop, name=f"socketlab-grpc-{self.pid}", daemon=True)
-        self._reader.start()
+            opened = opening.result()
+        except (grpc.aio.AioRpcError, TimeoutError, EOFError) as exc:
+            detail = "not reachable" if isinstance(exc, TimeoutError) else str(exc)
+            raise ConnectionError(f"socketlabd at {target}: {detail}") from None
+        except BaseException:
+            opening.cancel()
+            raise
+        self.handle: str = opened.process
+        self.pid: int = opened.pid
 
     def __repr__(self) -> str:
-        return f"<GrpcTransport {self.target} pid={self.pid}>"
+        return f"<GrpcTransport {self.target} pid={getattr(self, 'pid', '?')}>"
 
-    def _request_iter(self) -> Iterator[pb.SessionRequest]:
-        while True:
-            msg = self._requests.get()
-            if msg is None:
-                return
-            yield msg
+    # --- in the loop --------------------------------------------------------
 
-    def _read_loop(self) -> None:
-        failure: BaseException = ConnectionError(f"socketlabd at {self.target}: session ended")
+    async def _open(self, msg: pb.SessionRequest, timeout: float) -> pb.ProcessOpened:
+        channel = self._loop.acquire_channel(self.target)
         try:
-            for msg in self._responses:
+            async with asyncio.timeout(timeout):
+                await channel.channel_ready()
+                self._call = pb_grpc.ProcessStub(channel).Session()
+                await self._call.write(msg)
+                first = await self._call.read()
+            if first is grpc.aio.EOF or first.WhichOneof("kind") != "opened":  # type: ignore[attr-defined]
+                raise EOFError("the daemon ended the session before opening the process")
+        except BaseException:
+            if self._call is not None:
+                self._call.cancel()
+            self._loop.release_channel(self.target)
+            raise
+        self._queue = asyncio.Queue()
+        for coro in (self._read_loop(), self._write_loop()):
+            task = asyncio.get_running_loop().create_task(coro)
+            _background.add(task)
+            task.add_done_callback(_background.discard)
+        return first.opened
+
+    async def _write_loop(self) -> None:
+        assert self._queue is not None
+        try:
+            while (msg := await self._queue.get()) is not None:
+                await self._call.write(msg)
+            await self._call.done_writing()
+        except (grpc.aio.AioRpcError, asyncio.InvalidStateError, grpc.aio.UsageError):
+            pass  # the stream broke: the reader reports it
+
+    async def _read_loop(self) -> None:
+        failure: BaseException = ConnectionError(f"socketlabd at {self.target}: the session has ended")
+        try:
+            while (msg := await self._call.read()) is not grpc.aio.EOF:  # type: ignore[attr-defined]
                 if msg.WhichOneof("kind") == "progress":
                     continue
                 with self._lock:
@@ -362,16 +413,23 @@ class GrpcTransport:
                 if slot is not None:
                     slot.reply = msg
                     slot.lock.release()
-        except grpc.RpcError as exc:
+        except grpc.aio.AioRpcError as exc:
             failure = ConnectionError(f"socketlabd at {self.target}: {exc.code().name} {exc.details()}")
         except BaseException as exc:  # noqa: BLE001 - reported to every waiting caller
             failure = ConnectionError(f"socketlabd at {self.target}: {exc!r}")
-        with self._lock:
-            self._failure = failure
-            pending, self._pending = self._pending, {}
-        for slot in pending.values():
-            slot.failure = failure
-            slot.lock.release()
+        finally:
+            with self._lock:
+                self._failure = failure
+                pending, self._pending = self._pending, {}
+            for slot in pending.values():
+                slot.failure = failure
+                slot.lock.release()
+            if self._queue is not None:
+                self._queue.put_nowait(None)  # ends the writer if it still waits
+            self._loop.release_channel(self.target)
+            self._ended.set()
+
+    # --- in the callers' threads --------------------------------------------
 
     def call(self, op: str, args: dict[str, Any], timeout: float | None = None) -> SysReply:
         """Run one syscall in the daemon's process; block until its reply."""
@@ -383,12 +441,13 @@ class GrpcTransport:
             if self._failure is not None or self._closed:
                 raise ConnectionError(f"socketlabd at {self.target}: the session is closed")
             self._pending[rid] = slot
-        self._requests.put(req)
+        assert self._queue is not None
+        self._loop.call_soon(self._queue.put_nowait, req)
         try:
             slot.lock.acquire()
         except BaseException:
             # Interrupted like a syscall by a signal: cancel, wait for its reply (EINTR), re-raise.
-            self._requests.put(pb.SessionRequest(id=rid, cancel=pb.CancelCall()))
+            self._loop.call_soon(self._queue.put_nowait, pb.SessionRequest(id=rid, cancel=pb.CancelCall()))
             self._wait_uninterrupted(slot)
             raise
         if slot.failure is not None:
@@ -411,7 +470,8 @@ class GrpcTransport:
             if self._closed:
                 return
             self._closed = True
-        self._requests.put(None)
-        if threading.current_thread() is not self._reader:
-            self._reader.join(timeout=5.0)  # the server ends the stream once the process has exited
-        _POOL.release(self.target)
+        assert self._queue is not None
+        self._loop.call_soon(self._queue.put_nowait, None)
+        # the daemon ends the stream once the process has exited
+        if not self._ended.wait(timeout=5.0):
+            self._loop.call_soon(self._call.cancel)
