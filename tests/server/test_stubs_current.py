@@ -74,3 +74,40 @@ def test_every_call_has_a_typed_rpc_and_a_session_field() -> None:
         assert session_fields[call.name].message_type == method.input_type
         assert reply_fields[call.name].message_type == method.output_type
     assert {m.name for m in service.methods} == {c.rpc for c in CALLS.values()} | {"Sigio"}
+
+
+def test_every_element_of_the_api_has_a_comment(tmp_path: Path) -> None:
+    """buf's COMMENTS rules: every service, rpc, message, field, oneof, enum and value is documented."""
+    from google.protobuf import descriptor_pb2
+    from grpc_tools import protoc
+
+    out = tmp_path / "api.pb"
+    protos = [str(p.relative_to(REPO / "proto")) for p in (REPO / "proto").rglob("*.proto")]
+    assert protoc.main(["protoc", f"-I{REPO / 'proto'}", "--include_source_info",
+                        f"--descriptor_set_out={out}", *protos]) == 0
+    fds = descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes())
+    missing: list[str] = []
+    for f in fds.file:
+        commented = {tuple(loc.path) for loc in f.source_code_info.location if loc.leading_comments.strip()}
+
+        def need(path: tuple[int, ...], name: str) -> None:
+            if path not in commented:
+                missing.append(f"{f.name}: {name}")
+
+        # field numbers of FileDescriptorProto / DescriptorProto / EnumDescriptorProto / ServiceDescriptorProto
+        for i, m in enumerate(f.message_type):
+            need((4, i), m.name)
+            for j, fld in enumerate(m.field):
+                need((4, i, 2, j), f"{m.name}.{fld.name}")
+            for j, oneof in enumerate(m.oneof_decl):
+                if not oneof.name.startswith("_"):  # proto3 optional's synthetic oneof
+                    need((4, i, 8, j), f"{m.name}.{oneof.name}")
+        for i, e in enumerate(f.enum_type):
+            need((5, i), e.name)
+            for j, v in enumerate(e.value):
+                need((5, i, 2, j), f"{e.name}.{v.name}")
+        for i, s in enumerate(f.service):
+            need((6, i), s.name)
+            for j, rpc in enumerate(s.method):
+                need((6, i, 2, j), f"{s.name}.{rpc.name}")
+    assert not missing, missing
