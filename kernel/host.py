@@ -65,9 +65,9 @@ class Host:
     def reap(self, proc: Process) -> None:
         self.processes.pop(proc.pid, None)
 
-    def alloc_file(self, f_op: Any, private_data: Any, flags: int) -> File | int:
-        """alloc_file: a new open file, or -ENFILE at fs.file-max."""
-        if self.nr_files >= self.sysctl["fs.file-max"]:
+    def alloc_file(self, f_op: Any, private_data: Any, flags: int, proc: Process | None = None) -> File | int:
+        """alloc_empty_file: a new open file, or -ENFILE at fs.file-max (CAP_SYS_ADMIN may exceed it)."""
+        if self.nr_files >= self.sysctl["fs.file-max"] and not (proc is not None and proc.capable(uapi.CAP_SYS_ADMIN)):
             return -uapi.ENFILE
         self.nr_files += 1
         return File(self, f_op, private_data, flags)

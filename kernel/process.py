@@ -45,6 +45,7 @@ class Process:
         self.rlimit_nofile = uapi.RLIMIT_NOFILE_DEFAULT
         self.fdtable: dict[int, File] = {}
         self.cloexec: set[int] = set()
+        self.reserved: set[int] = set()  # fds taken by get_unused_fd, not yet installed
         self.sigio: asyncio.Queue[SigInfo] = asyncio.Queue(maxsize=1024)
         self.alive = True
 
@@ -55,13 +56,24 @@ class Process:
     def get_unused_fd(self, minfd: int = 0) -> int:
         """The lowest free fd >= minfd, or -EMFILE."""
         fd = minfd
-        while fd in self.fdtable:
+        while fd in self.fdtable or fd in self.reserved:
             fd += 1
         if fd >= self.rlimit_nofile:
             return -uapi.EMFILE
         return fd
 
+    def reserve_fd(self, minfd: int = 0) -> int:
+        """get_unused_fd_flags: claim the lowest free fd until fd_install or put_unused_fd."""
+        fd = self.get_unused_fd(minfd)
+        if fd >= 0:
+            self.reserved.add(fd)
+        return fd
+
+    def put_unused_fd(self, fd: int) -> None:
+        self.reserved.discard(fd)
+
     def fd_install(self, fd: int, file: File, cloexec: bool = False) -> None:
+        self.reserved.discard(fd)
         self.fdtable[fd] = file
         if cloexec:
             self.cloexec.add(fd)

@@ -30,7 +30,7 @@ class EpItem:
         self.ep = ep
         self.file = file
         self.fd = fd
-        self.events = event.events
+        self.events = event.events | uapi.POLLERR | uapi.POLLHUP  # ep_insert always watches these
         self.data = event.data
         self.ready = True  # check readiness on the first wait, as ep_insert does
         self.wq = file.f_op.wait_queue(file)
@@ -81,7 +81,7 @@ class EventPoll:
                 continue
             if not item.events & ~EP_PRIVATE_BITS:
                 continue
-            revents = item.file.poll() & (item.events | uapi.POLLERR | uapi.POLLHUP)
+            revents = item.file.poll() & item.events
             if not revents:
                 item.ready = False
                 continue
@@ -101,7 +101,7 @@ def sys_epoll_create1(proc: Process, flags: int) -> int:
     if flags & ~uapi.EPOLL_CLOEXEC:
         return -uapi.EINVAL
     ep = EventPoll()
-    f = proc.host.alloc_file(ep, ep, 0)
+    f = proc.host.alloc_file(ep, ep, 0, proc)
     if isinstance(f, int):
         return f
     fd = proc.install_file(f, bool(flags & uapi.EPOLL_CLOEXEC))
@@ -115,7 +115,7 @@ def sys_epoll_ctl(proc: Process, epfd: int, op: int, fd: int, event: EpollEvent 
     tf = proc.fget(fd)
     if ef is None or tf is None:
         return -uapi.EBADF
-    if not hasattr(tf.f_op, "wait_queue"):
+    if not getattr(tf.f_op, "can_poll", True):  # file_can_poll(): no ->poll, no epoll
         return -uapi.EPERM
     if ef is tf or not isinstance(ef.private_data, EventPoll):
         return -uapi.EINVAL

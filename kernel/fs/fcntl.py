@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 O_APPEND = 0o2000
 O_DIRECT = 0o40000
 O_NOATIME = 0o1000000
-SETFL_MASK = O_APPEND | uapi.O_NONBLOCK | uapi.O_ASYNC | O_DIRECT | O_NOATIME
+SETFL_MASK = O_APPEND | uapi.O_NONBLOCK | uapi.O_ASYNC | O_DIRECT | O_NOATIME  # (FASYNC set via ->fasync)
 
 
 def sys_fcntl(proc: Process, fd: int, cmd: int, arg: int) -> int:
@@ -26,7 +26,9 @@ def sys_fcntl(proc: Process, fd: int, cmd: int, arg: int) -> int:
     if cmd == uapi.F_GETFL:
         return f.f_flags
     if cmd == uapi.F_SETFL:
-        f.f_flags = (f.f_flags & ~SETFL_MASK) | (arg & SETFL_MASK & ~(O_APPEND | O_DIRECT | O_NOATIME))
+        if arg & O_DIRECT:  # sockets cannot do direct I/O (no FMODE_CAN_ODIRECT)
+            return -uapi.EINVAL
+        f.f_flags = (f.f_flags & ~SETFL_MASK) | (arg & SETFL_MASK)
         return 0
     if cmd == uapi.F_GETFD:
         return uapi.FD_CLOEXEC if fd in proc.cloexec else 0

@@ -14,6 +14,8 @@ from kernel.wait import WaitQueue
 class NullFileOps:
     """file_operations of /dev/null: always readable (EOF) and writable."""
 
+    can_poll = False  # /dev/null has no ->poll: poll(2) says DEFAULT_POLLMASK, epoll says EPERM
+
     def __init__(self) -> None:
         self._wq = WaitQueue()
 

@@ -79,7 +79,7 @@ def sock_release(sock: Socket) -> None:
 
 
 def sock_alloc_file(proc: Process, sock: Socket, flags: int) -> File | int:
-    f = proc.host.alloc_file(socket_file_ops, sock, flags & uapi.O_NONBLOCK)
+    f = proc.host.alloc_file(socket_file_ops, sock, flags & uapi.O_NONBLOCK, proc)
     if isinstance(f, int):
         sock_release(sock)
         return f
@@ -88,12 +88,13 @@ def sock_alloc_file(proc: Process, sock: Socket, flags: int) -> File | int:
 
 
 def sock_map_fd(proc: Process, sock: Socket, flags: int) -> int:
-    fd = proc.get_unused_fd()
+    fd = proc.reserve_fd()
     if fd < 0:
         sock_release(sock)
         return fd
     f = sock_alloc_file(proc, sock, flags)
     if isinstance(f, int):
+        proc.put_unused_fd(fd)
         return f
     proc.fd_install(fd, f, bool(flags & uapi.O_CLOEXEC))
     return fd
@@ -152,12 +153,27 @@ async def sys_socketpair(proc: Process, family: int, type_: int, protocol: int, 
     type_, flags = _sock_flags(type_)
     if flags & ~(uapi.SOCK_CLOEXEC | uapi.SOCK_NONBLOCK):
         return -uapi.EINVAL
-    fd1 = proc.get_unused_fd()
+    fd1 = proc.reserve_fd()
     if fd1 < 0:
         return fd1
-    fd2 = proc.get_unused_fd(fd1 + 1)
+    fd2 = proc.reserve_fd()
     if fd2 < 0:
+        proc.put_unused_fd(fd1)
         return fd2
+    err = _socketpair_files(proc, family, type_, protocol, flags)
+    if isinstance(err, int):
+        proc.put_unused_fd(fd1)
+        proc.put_unused_fd(fd2)
+        return err
+    f1, f2 = err
+    cloexec = bool(flags & uapi.SOCK_CLOEXEC)
+    proc.fd_install(fd1, f1, cloexec)
+    proc.fd_install(fd2, f2, cloexec)
+    usockvec[:] = [fd1, fd2]
+    return 0
+
+
+def _socketpair_files(proc: Process, family: int, type_: int, protocol: int, flags: int) -> tuple[File, File] | int:
     sock1 = sock_create(proc, family, type_, protocol)
     if isinstance(sock1, int):
         return sock1
@@ -178,11 +194,7 @@ async def sys_socketpair(proc: Process, family: int, type_: int, protocol: int, 
     if isinstance(f2, int):
         f1.fput()
         return f2
-    cloexec = bool(flags & uapi.SOCK_CLOEXEC)
-    proc.fd_install(fd1, f1, cloexec)
-    proc.fd_install(fd2, f2, cloexec)
-    usockvec[:] = [fd1, fd2]
-    return 0
+    return f1, f2
 
 
 async def sys_bind(proc: Process, fd: int, addr: bytes) -> int:
@@ -213,25 +225,34 @@ async def sys_accept4(proc: Process, fd: int, upeer: SockaddrBuf | None, flags: 
         return sock
     if upeer is not None and upeer.size < 0:
         return -uapi.EINVAL
-    newfd = proc.get_unused_fd()
+    newfd = proc.reserve_fd()
     if newfd < 0:
         return newfd
     newsock = Socket(proc.host, sock.type)
     newsock.ops = sock.ops
-    assert sock.file is not None
-    err = await sock.ops.accept(proc, sock, newsock, sock.file.f_flags | flags)
-    if err < 0:
-        return err
     f = sock_alloc_file(proc, newsock, flags)
     if isinstance(f, int):
+        proc.put_unused_fd(newfd)
         return f
+    assert sock.file is not None
+    try:
+        err = await sock.ops.accept(proc, sock, newsock, sock.file.f_flags | flags)
+    except BaseException:
+        proc.put_unused_fd(newfd)
+        f.fput()
+        raise
+    if err < 0:
+        proc.put_unused_fd(newfd)
+        f.fput()
+        return err
     if upeer is not None:
         name = newsock.ops.getname(newsock, True)
         if isinstance(name, int):
+            proc.put_unused_fd(newfd)
             f.fput()
             return -uapi.ECONNABORTED
         upeer.put(name)
-    newfd = proc.install_file(f, bool(flags & uapi.SOCK_CLOEXEC))
+    proc.fd_install(newfd, f, bool(flags & uapi.SOCK_CLOEXEC))
     return newfd
 
 

@@ -105,16 +105,11 @@ async def test_enfile_at_fs_file_max_leaves_nothing_behind(rig: Any) -> None:
     assert await rig.ok("dup", user, fd=0) == s  # dup makes no new file: fine at the limit
 
 
-@pytest.mark.xfail(strict=True, reason="kernel bug: a process with CAP_SYS_ADMIN gets ENFILE at fs.file-max; "
-                                       "Linux's alloc_empty_file lets privileged users go above max_files")
 async def test_root_may_exceed_fs_file_max(rig: Any) -> None:
     rig.host.sysctl["fs.file-max"] = rig.host.nr_files
     assert await rig.err("socket", family=U.AF_UNIX, type=U.SOCK_STREAM, protocol=0) == ""
 
 
-@pytest.mark.xfail(strict=True, reason="kernel bug: accept() at ENFILE dequeues the connection and drops it "
-                                       "(the client sees EOF); Linux's do_accept allocates the file before "
-                                       "ops->accept, so the connection stays queued")
 async def test_accept_at_enfile_keeps_the_connection_queued(rig: Any) -> None:
     user = rig.host.spawn(uid=1000)
     lfd = await rig.listener(proc=user)

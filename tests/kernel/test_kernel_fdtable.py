@@ -88,8 +88,6 @@ async def test_new_process_has_fds_0_to_2_on_dev_null(rig: Any) -> None:
     assert sorted(other.fdtable) == [0, 1, 2] and rig.host.nr_files == 7
 
 
-@pytest.mark.xfail(strict=True, reason="kernel bug: epoll_ctl ADD of /dev/null succeeds; Linux says EPERM "
-                                       "(null_fops has no .poll, so file_can_poll() is false)")
 async def test_epoll_ctl_add_dev_null_is_eperm(rig: Any) -> None:
     ep = await rig.ok("epoll_create1", flags=0)
     assert await rig.err("epoll_ctl", epfd=ep, op=U.EPOLL_CTL_ADD, fd=0, events=U.EPOLLIN) == "EPERM"
@@ -179,8 +177,6 @@ async def test_f_getfl_f_setfl_nonblock_and_async(rig: Any) -> None:
     assert await rig.ok("fcntl", fd=nb, cmd=U.F_GETFL) == U.O_RDWR | U.O_NONBLOCK
 
 
-@pytest.mark.xfail(strict=True, reason="kernel bug: F_SETFL drops O_APPEND/O_NOATIME; Linux keeps them "
-                                       "and F_GETFL reports them on a socket")
 async def test_f_setfl_keeps_o_append_and_o_noatime(rig: Any) -> None:
     s = await rig.socket()
     await rig.ok("fcntl", fd=s, cmd=U.F_SETFL, arg=0o2000 | U.O_NONBLOCK)  # O_APPEND
@@ -189,8 +185,6 @@ async def test_f_setfl_keeps_o_append_and_o_noatime(rig: Any) -> None:
     assert await rig.ok("fcntl", fd=s, cmd=U.F_GETFL) == U.O_RDWR | 0o1000000
 
 
-@pytest.mark.xfail(strict=True, reason="kernel bug: F_SETFL O_DIRECT on a socket succeeds; Linux says EINVAL "
-                                       "(no FMODE_CAN_ODIRECT)")
 async def test_f_setfl_o_direct_on_socket_is_einval(rig: Any) -> None:
     s = await rig.socket()
     assert await rig.err("fcntl", fd=s, cmd=U.F_SETFL, arg=0o40000) == "EINVAL"
@@ -240,8 +234,6 @@ async def test_ioctl_fionread_dgram_is_first_datagram_and_listener_einval(rig: A
     assert await rig.err("ioctl", fd=lfd, cmd=U.FIONREAD) == "EINVAL"
 
 
-@pytest.mark.xfail(strict=True, reason="kernel bug: FIONREAD on SOCK_SEQPACKET gives the first record only; "
-                                       "Linux's unix_inq_len sums the whole queue for SEQPACKET as for STREAM")
 async def test_ioctl_fionread_seqpacket_sums_queue(rig: Any) -> None:
     a, b = await rig.pair(U.SOCK_SEQPACKET)
     await rig.ok("send", fd=a, data=b"abc", flags=0)

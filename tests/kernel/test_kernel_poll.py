@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from kernel import uapi as U
 
 EPS = 1 / 256
@@ -224,8 +222,6 @@ async def test_epoll_reports_hup_when_the_peer_closes(rig: Any) -> None:
     assert data == 9 and events & U.EPOLLHUP and events & U.EPOLLRDHUP and not events & U.EPOLLIN
 
 
-@pytest.mark.xfail(strict=True, reason="kernel bug: an item added with events=0 never reports EPOLLHUP/EPOLLERR; "
-                                       "Linux's epoll_ctl ORs EPOLLERR|EPOLLHUP into ADD as into MOD")
 async def test_epoll_item_with_no_events_still_reports_hup(rig: Any) -> None:
     ep = await _ep(rig)
     a, b = await rig.pair()

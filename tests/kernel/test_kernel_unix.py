@@ -95,9 +95,6 @@ async def test_listen_and_connect_errnos(rig: Any) -> None:
     assert await rig.err("connect", fd=s, addr=rig.sun("/tmp/srv")) == "EISCONN"
 
 
-@pytest.mark.xfail(strict=True, reason="kernel bug: accept() does not reserve its fd before sleeping; Linux's "
-                                       "__sys_accept4 takes the lowest free fd first, so a socket() made while "
-                                       "accept blocks gets the next one")
 async def test_blocking_accept_reserves_its_fd_first(rig: Any) -> None:
     lfd = await rig.listener()  # fd 3
     task = await rig.start("accept", fd=lfd)  # takes fd 4 before it sleeps

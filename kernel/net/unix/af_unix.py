@@ -310,7 +310,7 @@ class UnixOps(ProtoOps):
         if cmd == uapi.SIOCINQ:
             if sk.sk_state == TCP_LISTEN:
                 return -uapi.EINVAL
-            if sk.sk_type in (uapi.SOCK_STREAM,):
+            if sk.sk_type in (uapi.SOCK_STREAM, uapi.SOCK_SEQPACKET):
                 argp[0] = sum(len(s) for s in sk.sk_receive_queue)
             else:
                 argp[0] = len(sk.sk_receive_queue[0]) if sk.sk_receive_queue else 0
