@@ -47,6 +47,11 @@ class File:
 
     def fput(self) -> None:
         self.f_count -= 1
+        if self.f_count > 0:
+            put = getattr(self.f_op, "put", None)
+            if put is not None:
+                put(self)  # may drop further references (unix_gc); the last one releases there
+            return
         if self.f_count == 0:
             for item in list(self.f_ep):
                 item.file_released()

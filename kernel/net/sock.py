@@ -238,6 +238,10 @@ class ProtoOps:
     def release(self, sock: Socket) -> None:
         return None
 
+    def put(self, sock: Socket) -> None:
+        """A reference to the socket's file was dropped but others remain (fput without release)."""
+        return None
+
     def bind(self, sock: Socket, addr: bytes) -> int:
         return sock_no_bind()
 

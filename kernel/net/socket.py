@@ -59,6 +59,10 @@ class SocketFileOps:
     def release(self, file: File) -> None:
         sock_release(file.private_data)
 
+    def put(self, file: File) -> None:
+        sock: Socket = file.private_data
+        sock.ops.put(sock)
+
     def ioctl(self, file: File, cmd: int, argp: list[int]) -> int:
         sock: Socket = file.private_data
         return sock.ops.ioctl(sock, cmd, argp)

@@ -94,9 +94,6 @@ async def test_cancelled_dgram_send_to_a_full_receiver_queues_nothing(rig: Any) 
     assert await rig.err("recv", fd=rx, size=8, flags=U.MSG_DONTWAIT) == "EAGAIN"
 
 
-@pytest.mark.xfail(strict=True, reason="kernel bug: unix_dgram_sendmsg interrupted while waiting for room in "
-                                       "the receiver's queue never frees the skb it charged to the sender: "
-                                       "sk_wmem_alloc (SIOCOUTQ) stays one truesize high forever")
 async def test_cancelled_dgram_send_uncharges_the_sender(rig: Any) -> None:
     rx = await rig.socket(U.SOCK_DGRAM)
     await rig.ok("bind", fd=rx, addr=rig.sun("/tmp/rx"))
@@ -111,9 +108,6 @@ async def test_cancelled_dgram_send_uncharges_the_sender(rig: Any) -> None:
     assert rig.sk(tx).sk_wmem_alloc == 0
 
 
-@pytest.mark.xfail(strict=True, reason="kernel bug: a blocking stream send interrupted after queueing some "
-                                       "bytes raises CancelledError (reported as EINTR) and loses the count; "
-                                       "Linux's unix_stream_sendmsg returns the bytes sent so far")
 async def test_cancelled_stream_send_after_a_partial_send_returns_the_count(rig: Any) -> None:
     a, b = await rig.pair()
     await rig.set_int(a, U.SO_SNDBUF, 4096)  # sk_sndbuf 8192: two 4032-byte chunks fit

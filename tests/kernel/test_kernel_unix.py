@@ -180,9 +180,6 @@ async def test_scm_rights_unread_when_the_receiver_closes_releases_the_file(rig:
     assert rig.host.nr_files == baseline
 
 
-@pytest.mark.xfail(strict=True, reason="kernel bug: no garbage collector for in-flight AF_UNIX sockets; a socket "
-                                       "whose own fd sits unread in its receive queue is never released "
-                                       "(Linux's unix_gc frees such cycles)")
 async def test_scm_rights_cycle_is_collected(rig: Any) -> None:
     baseline = rig.baseline_files()
     a, b = await rig.pair()

@@ -44,7 +44,7 @@ def skb_truesize(linear: int, frags: int = 0) -> int:
 class SkBuff:
     """A packet buffer on a socket queue."""
 
-    __slots__ = ("data", "consumed", "addr", "cred", "fp", "truesize", "destructor", "sk", "oob", "embryo")
+    __slots__ = ("data", "consumed", "addr", "cred", "fp", "truesize", "destructor", "sk", "oob", "embryo", "fp_release")
 
     def __init__(self, data: bytes, truesize: int = 0) -> None:
         self.data = data
@@ -56,6 +56,7 @@ class SkBuff:
         self.destructor: Callable[[SkBuff], None] | None = None
         self.sk: Any = None
         self.oob = False
+        self.fp_release: Callable[[list[File]], None] | None = None  # told when passed files drop
         self.embryo: Any = None  # AF_UNIX: the new sock a connect() queues on a listener
 
     def __len__(self) -> int:
@@ -68,5 +69,7 @@ class SkBuff:
             destructor(self)
         if self.fp:
             files, self.fp = self.fp, None
+            if self.fp_release is not None:
+                self.fp_release(files)
             for f in files:
                 f.fput()

@@ -35,6 +35,7 @@ from kernel.net.sock import (
     sk_set_peer_cred,
 )
 from kernel.net.uaccess import MsgHdr
+from kernel.net.unix.garbage import unix_gc, unix_register, unix_unregister
 from kernel.wait import WaitQueue, wait_event
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ class UnixSock(Sock):
         self.peer_wait = WaitQueue()  # senders waiting for room in our queue
         self.gen = 0  # bumped on every event a sleeping reader may care about
         self.oob_skb: SkBuff | None = None
+        unix_register(self)
         if type_ == uapi.SOCK_DGRAM:
             self.sk_max_ack_backlog = self.host.sysctl["net.unix.max_dgram_qlen"]
 
@@ -189,6 +191,7 @@ def unix_create1(host: object, type_: int, protocol: int = 0) -> UnixSock:
 
 
 def unix_release_sock(sk: UnixSock, embrion: bool) -> None:
+    unix_unregister(sk)
     if sk.abstract_key is not None:
         table = unix_ns(sk.host)
         if table.get(sk.abstract_key) is sk:
@@ -265,6 +268,12 @@ class UnixOps(ProtoOps):
         sock.sk = None
         sk.sk_socket = None
         unix_release_sock(sk, False)
+        unix_gc(sk.host)
+
+    def put(self, sock: Socket) -> None:
+        """A reference to the file went (close of a dup, an fd): in-flight cycles may be orphaned."""
+        if sock.sk is not None:
+            unix_gc(sock.sk.host)
 
     def bind(self, sock: Socket, addr: bytes) -> int:
         return unix_bind(sock, addr)

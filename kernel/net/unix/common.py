@@ -8,6 +8,7 @@ from kernel.net.core.skbuff import SkBuff
 from kernel.net.scm import CmsgWriter, ScmCookie
 from kernel.net.sock import SEND_SHUTDOWN, SOCK_PASSCRED, Sock
 from kernel.net.uaccess import MsgHdr
+from kernel.net.unix.garbage import unix_inflight
 from kernel.wait import wait_event
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ def unix_scm_to_skb(scm: ScmCookie, skb: SkBuff, send_fds: bool) -> None:
     skb.cred = scm.cred
     if send_fds and scm.fp:
         skb.fp, scm.fp = scm.fp, []
+        unix_inflight(skb.sk.host, skb)
 
 
 def scm_recv_unix(proc: Process, sk: Sock, msg: MsgHdr, cred: tuple[int, int, int] | None,

@@ -39,6 +39,7 @@ from kernel.net.unix.af_unix import (
     unix_validate_addr,
 )
 from kernel.net.unix.common import scm_recv_unix, sock_alloc_send_skb, unix_scm_to_skb
+from kernel.net.unix.garbage import unix_take_fp
 from kernel.wait import wait_event
 
 if TYPE_CHECKING:
@@ -128,11 +129,15 @@ async def _dgram_send(proc: Process, sk: UnixSock, msg: MsgHdr, size: int, flags
         if other is not sk and other.peer is not sk and unix_recvq_full(other):
             if timeo:
                 target = other
-                timeo = await wait_event(
-                    target.peer_wait, sk.host.clock, timeo,
-                    lambda: not unix_recvq_full(target) or target.sock_flag(SOCK_DEAD)
-                    or bool(target.sk_shutdown & RCV_SHUTDOWN),
-                )
+                try:
+                    timeo = await wait_event(
+                        target.peer_wait, sk.host.clock, timeo,
+                        lambda: not unix_recvq_full(target) or target.sock_flag(SOCK_DEAD)
+                        or bool(target.sk_shutdown & RCV_SHUTDOWN),
+                    )
+                except BaseException:
+                    skb.free()  # out_free: interrupted, nothing sent, nothing charged
+                    raise
                 if sunaddr is not None:
                     other = None
                 continue
@@ -195,7 +200,7 @@ async def unix_dgram_recvmsg(proc: Process, sock: Socket, msg: MsgHdr, size: int
         if peek:
             files = [f.get() for f in skb.fp]
         else:
-            files, skb.fp = skb.fp, None
+            files = unix_take_fp(sk.host, skb)
     if peek:
         if sk.sk_peek_off >= 0:
             sk.sk_peek_off += size

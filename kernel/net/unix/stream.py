@@ -10,6 +10,7 @@ queued; a pending error (ECONNRESET) is reported once, then EOF.
 """
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from kernel import uapi
@@ -27,6 +28,7 @@ from kernel.net.sock import (
 from kernel.net.uaccess import MsgHdr
 from kernel.net.unix.af_unix import UnixSock, unix_sk
 from kernel.net.unix.common import scm_recv_unix, sock_alloc_send_skb, unix_scm_to_skb
+from kernel.net.unix.garbage import unix_take_fp
 from kernel.process import SIGPIPE, SIGURG
 from kernel.wait import wait_event
 
@@ -71,7 +73,13 @@ async def unix_stream_sendmsg(proc: Process, sock: Socket, msg: MsgHdr, size: in
             chunk = min(size - sent, (sk.sk_sndbuf >> 1) - 64, SKB_MAX_HEAD + UNIX_SKB_FRAGS_SZ)
             data_len = max(0, chunk - SKB_MAX_HEAD)
             data_len = min(chunk, _page_align(data_len))
-            skb, err, timeo = await sock_alloc_send_skb(sk, data[sent: sent + chunk], chunk - data_len, data_len, timeo)
+            try:
+                skb, err, timeo = await sock_alloc_send_skb(
+                    sk, data[sent: sent + chunk], chunk - data_len, data_len, timeo)
+            except asyncio.CancelledError:
+                if sent:  # a signal after some progress: the count, as Linux returns
+                    break
+                raise
             if skb is None:
                 break
             unix_scm_to_skb(scm, skb, not fds_sent)
@@ -256,8 +264,7 @@ async def unix_stream_recvmsg(proc: Process, sock: Socket, msg: MsgHdr, size: in
             if not peek:
                 skb.consumed += chunk
                 if skb.fp:
-                    files.extend(skb.fp)
-                    skb.fp = None
+                    files.extend(unix_take_fp(sk.host, skb))
                 if len(skb):
                     break
                 queue.remove(skb)
