@@ -60,8 +60,8 @@ def table(mode: str, budget: Budget, stats: dict[str, Stats]) -> str:
                        f"{s.mean_us:>9.1f} {s.min_us:>9.1f} {_cpu(s.client_cpu_us):>10} {_cpu(s.server_cpu_us):>10}")
     out += [
         "",
-        "cpu bench = CPU µs per op of this process (all threads: caller, grpc's, the client's reader); cpu server = "
-        "of the server subprocess (clock-tick resolution).",
+        "cpu bench = CPU µs per op of the bench process (all its threads: the caller's, the client's loop, grpc's); "
+        "cpu server = of the server subprocess (clock-tick resolution).",
         f"load average at the end: {_loadavg()} on {os.cpu_count()} CPUs (other work on the machine inflates "
         "every figure).",
     ]
