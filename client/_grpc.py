@@ -36,6 +36,8 @@ from client._gen.socketlab.v1 import process_pb2_grpc as pb_grpc
 from client._gen.socketlab.v1 import socketcall_pb2 as sc
 from client._gen.socketlab.v1 import types_pb2 as t
 from kernel.syscalls import BadRequest, SysMsg, SysReply
+from kernel.syscalls import arg_bytes as _bytes
+from kernel.syscalls import arg_int as _int
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 CHANNEL_OPTIONS: list[tuple[str, int]] = [
@@ -48,22 +50,6 @@ _INVALID_ARGUMENT = grpc.StatusCode.INVALID_ARGUMENT.value[0]
 
 
 # --- args -> typed requests -------------------------------------------------
-
-
-def _int(args: dict[str, Any], key: str, default: int | None = None) -> int:
-    value = args.get(key, default)
-    if value is None or isinstance(value, bool) or not isinstance(value, int):
-        raise BadRequest(f"argument {key!r} must be an integer")
-    return value
-
-
-def _bytes(args: dict[str, Any], key: str, default: bytes | None = None) -> bytes:
-    value = args.get(key, default)
-    if isinstance(value, str):
-        return value.encode()
-    if not isinstance(value, (bytes, bytearray, memoryview)):
-        raise BadRequest(f"argument {key!r} must be bytes")
-    return bytes(value)
 
 
 def _addr(args: dict[str, Any], key: str = "addr") -> t.SockAddr | None:

@@ -109,20 +109,26 @@ class SysReply:
         return uapi.errno_name(self.error) if self.ret < 0 else ""
 
 
-def _int(args: dict[str, Any], key: str, default: int | None = None) -> int:
+def arg_int(args: dict[str, Any], key: str, default: int | None = None) -> int:
+    """An integer argument of a request, or BadRequest."""
     value = args.get(key, default)
     if value is None or isinstance(value, bool) or not isinstance(value, int):
         raise BadRequest(f"argument {key!r} must be an integer")
     return value
 
 
-def _bytes(args: dict[str, Any], key: str, default: bytes | None = None) -> bytes:
+def arg_bytes(args: dict[str, Any], key: str, default: bytes | None = None) -> bytes:
+    """A bytes argument of a request (str is UTF-8 encoded), or BadRequest."""
     value = args.get(key, default)
     if isinstance(value, str):
         return value.encode()
     if not isinstance(value, (bytes, bytearray, memoryview)):
         raise BadRequest(f"argument {key!r} must be bytes")
     return bytes(value)
+
+
+_int = arg_int
+_bytes = arg_bytes
 
 
 def _opt_bytes(args: dict[str, Any], key: str) -> bytes | None:

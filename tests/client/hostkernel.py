@@ -15,8 +15,9 @@ import errno
 import os
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any
+
+from kernel.syscalls import SysReply
 
 libc = ctypes.CDLL(None, use_errno=True)
 
@@ -26,22 +27,6 @@ _WAIT_EVENTS = {
     "accept": POLLIN, "accept4": POLLIN, "recv": POLLIN, "recvfrom": POLLIN, "recvmsg": POLLIN,
     "send": POLLOUT, "sendto": POLLOUT, "sendmsg": POLLOUT,
 }
-
-
-@dataclass
-class SysReply:
-    ret: int
-    timed_out: bool = False
-    data: bytes = b""
-    addr: bytes = b""
-    addrlen: int = 0
-    control: bytes = b""
-    msg_flags: int = 0
-    fds: list[int] = field(default_factory=list)
-    value: int = 0
-    revents: list[int] = field(default_factory=list)
-    events: list[tuple[int, int]] = field(default_factory=list)
-    msgs: list[Any] = field(default_factory=list)
 
 
 class iovec(ctypes.Structure):
