@@ -10,7 +10,6 @@ type and the SOCK_* flags in Linux's order.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from kernel import uapi
@@ -401,13 +400,11 @@ async def sys_recvmsg(proc: Process, fd: int, msg: MsgHdr, flags: int) -> int:
     sock = sockfd_lookup(proc, fd)
     if isinstance(sock, int):
         return sock
-    if msg.iovlen < 0 or msg.controllen < 0:
-        return -uapi.EINVAL
-    if msg.namelen < 0:
+    if msg.iovlen < 0 or msg.controllen < 0 or msg.namelen < 0:
         return -uapi.EINVAL
     want_name = msg.namelen
     msg.flags = 0
-    ret = await sock_recvmsg(proc, sock, msg, _nonblock_flags(sock, flags & ~uapi.MSG_CMSG_CLOEXEC) | (flags & uapi.MSG_CMSG_CLOEXEC))
+    ret = await sock_recvmsg(proc, sock, msg, _nonblock_flags(sock, flags))
     if ret >= 0:
         _fix_name(msg, want_name)
     return ret
@@ -465,17 +462,6 @@ async def sys_recvmmsg(proc: Process, fd: int, msgs: list[MsgHdr], flags: int, t
 
 
 # --- sys_socketcall ------------------------------------------------------------
-
-SocketCall = Callable[..., object]
-SOCKETCALL_NARGS = {
-    uapi.SYS_SOCKET: 3, uapi.SYS_BIND: 3, uapi.SYS_CONNECT: 3, uapi.SYS_LISTEN: 2,
-    uapi.SYS_ACCEPT: 3, uapi.SYS_GETSOCKNAME: 3, uapi.SYS_GETPEERNAME: 3,
-    uapi.SYS_SOCKETPAIR: 4, uapi.SYS_SEND: 4, uapi.SYS_RECV: 4, uapi.SYS_SENDTO: 6,
-    uapi.SYS_RECVFROM: 6, uapi.SYS_SHUTDOWN: 2, uapi.SYS_SETSOCKOPT: 5,
-    uapi.SYS_GETSOCKOPT: 5, uapi.SYS_SENDMSG: 3, uapi.SYS_RECVMSG: 3,
-    uapi.SYS_ACCEPT4: 4, uapi.SYS_RECVMMSG: 5, uapi.SYS_SENDMMSG: 4,
-}
-
 
 def socketcall_valid(call: int) -> bool:
     """sys_socketcall's range check: 1 <= call <= SYS_SENDMMSG, else -EINVAL."""
