@@ -143,7 +143,8 @@ class Sock:
         return math.inf if self.sk_sndtimeo_j is None else self.sk_sndtimeo_j / HZ
 
     def sock_rcvlowat(self, waitall: bool, size: int) -> int:
-        return size if waitall else max(min(self.sk_rcvlowat, size), 1)
+        v = size if waitall else min(self.sk_rcvlowat, size)
+        return v or 1
 
     def sock_error(self) -> int:
         """Take and clear sk_err: -errno or 0."""

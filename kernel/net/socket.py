@@ -403,7 +403,7 @@ async def sys_recvmsg(proc: Process, fd: int, msg: MsgHdr, flags: int) -> int:
     if msg.iovlen < 0 or msg.controllen < 0 or msg.namelen < 0:
         return -uapi.EINVAL
     want_name = msg.namelen
-    msg.flags = 0
+    msg.flags = flags & uapi.MSG_CMSG_CLOEXEC  # ____sys_recvmsg seeds msg_flags with it
     ret = await sock_recvmsg(proc, sock, msg, _nonblock_flags(sock, flags))
     if ret >= 0:
         _fix_name(msg, want_name)

@@ -1,7 +1,7 @@
 """struct sk_buff, as far as socket queues need it.
 
 A buffer carries its bytes, how much of them a stream reader already took
-(``consumed``), the sender's address and credentials, passed files
+(``consumed``), the sender's credentials (its address is read from the owner ``sk`` at receive time), passed files
 (SCM_RIGHTS), and ``truesize``: the memory charged to its owner socket
 (sk_wmem_alloc for AF_UNIX) until it is freed.  ``skb_truesize`` reproduces
 Linux's SKB_TRUESIZE on x86_64 (kmalloc buckets + struct sk_buff + page frags)
@@ -44,12 +44,11 @@ def skb_truesize(linear: int, frags: int = 0) -> int:
 class SkBuff:
     """A packet buffer on a socket queue."""
 
-    __slots__ = ("data", "consumed", "addr", "cred", "fp", "truesize", "destructor", "sk", "oob", "embryo", "fp_release")
+    __slots__ = ("data", "consumed", "cred", "fp", "truesize", "destructor", "sk", "oob", "embryo", "fp_release", "peeked")
 
     def __init__(self, data: bytes, truesize: int = 0) -> None:
         self.data = data
         self.consumed = 0
-        self.addr: bytes | None = None
         self.cred: tuple[int, int, int] | None = None
         self.fp: list[File] | None = None
         self.truesize = truesize or skb_truesize(len(data))
@@ -57,7 +56,8 @@ class SkBuff:
         self.sk: Any = None
         self.oob = False
         self.fp_release: Callable[[list[File]], None] | None = None  # told when passed files drop
-        self.embryo: Any = None  # AF_UNIX: the new sock a connect() queues on a listener
+        self.embryo: Any = None
+        self.peeked = False  # a zero-length datagram already seen by MSG_PEEK at an offset  # AF_UNIX: the new sock a connect() queues on a listener
 
     def __len__(self) -> int:
         return len(self.data) - self.consumed

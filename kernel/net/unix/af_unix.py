@@ -172,6 +172,12 @@ def unix_bind(sock: Socket, addr: bytes) -> int:
     return 0
 
 
+def unix_sender_addr(skb: SkBuff) -> bytes | None:
+    """unix_copy_addr(msg, skb->sk): the sending socket's name as it is now (None if unnamed)."""
+    sender = skb.sk
+    return sender.addr if isinstance(sender, UnixSock) else None
+
+
 def unix_getname(sock: Socket, peer: bool) -> bytes | int:
     sk: UnixSock | None = unix_sk(sock)
     if peer:
@@ -209,7 +215,9 @@ def unix_release_sock(sk: UnixSock, embrion: bool) -> None:
     if skpair is not None:
         if sk.sk_type in (uapi.SOCK_STREAM, uapi.SOCK_SEQPACKET):
             skpair.sk_shutdown = SHUTDOWN_MASK
-            if sk.sk_receive_queue or embrion:
+            queue = sk.sk_receive_queue
+            # a lone consumed OOB skb (zero length) is no unread data
+            if embrion or (queue and not (len(queue) == 1 and len(queue[0]) == 0)):
                 skpair.sk_err = uapi.ECONNRESET
             skpair.state_change()
         skpair.peer_wait.wake_up(uapi.POLLOUT)
@@ -418,10 +426,10 @@ class UnixStreamOps(UnixOps):
                 return err
             if sk.sk_receive_queue:
                 break
-            if sk.sk_shutdown & RCV_SHUTDOWN:
-                return -uapi.EINVAL
             if not timeo:
                 return -uapi.EAGAIN
+            if sk.sk_shutdown & RCV_SHUTDOWN:
+                return -uapi.EINVAL
             timeo = await wait_event(
                 sk.sk_wq, sk.host.clock, timeo,  # type: ignore[attr-defined]
                 lambda: bool(sk.sk_receive_queue) or bool(sk.sk_shutdown & RCV_SHUTDOWN) or bool(sk.sk_err),

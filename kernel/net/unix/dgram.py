@@ -15,11 +15,10 @@ import struct
 from typing import TYPE_CHECKING
 
 from kernel import uapi
-from kernel.net.core.skbuff import PAGE_SIZE
-from kernel.net.scm import scm_send
+from kernel.net.core.skbuff import PAGE_SIZE, SkBuff
+from kernel.net.scm import ScmCookie, scm_send
 from kernel.net.sock import (
     RCV_SHUTDOWN,
-    SEND_SHUTDOWN,
     SOCK_DEAD,
     SOCK_PASSCRED,
     SS_UNCONNECTED,
@@ -35,6 +34,7 @@ from kernel.net.unix.af_unix import (
     unix_dgram_disconnected,
     unix_find_other,
     unix_recvq_full,
+    unix_sender_addr,
     unix_sk,
     unix_validate_addr,
 )
@@ -60,21 +60,15 @@ async def unix_dgram_sendmsg(proc: Process, sock: Socket, msg: MsgHdr, size: int
         scm.destroy()
 
 
-async def _dgram_send(proc: Process, sk: UnixSock, msg: MsgHdr, size: int, flags: int, scm: object) -> int:
+async def _dgram_send(proc: Process, sk: UnixSock, msg: MsgHdr, size: int, flags: int, scm: ScmCookie) -> int:
+    """unix_dgram_sendmsg in Linux 6.18's order: address, autobind, size, buffer, then the peer."""
     if flags & uapi.MSG_OOB:
         return -uapi.EOPNOTSUPP
-    if sk.sk_shutdown & SEND_SHUTDOWN:
-        return -uapi.EPIPE
-    other: UnixSock | None = None
     sunaddr = msg.name if msg.name else None
     if sunaddr is not None:
         err = unix_validate_addr(sunaddr)
         if err:
             return err
-    else:
-        other = sk.peer
-        if other is None:
-            return -uapi.ENOTCONN
     if sk.sock_flag(SOCK_PASSCRED) and sk.addr is None:
         err = unix_autobind(sk)
         if err:
@@ -85,26 +79,35 @@ async def _dgram_send(proc: Process, sk: UnixSock, msg: MsgHdr, size: int, flags
     if size > SKB_MAX_ALLOC:
         data_len = min(size - SKB_MAX_ALLOC, MAX_SKB_FRAGS * PAGE_SIZE)
         data_len = (data_len + PAGE_SIZE - 1) // PAGE_SIZE * PAGE_SIZE
-    data = b"".join(msg.iov)
-    skb, err, _ = await sock_alloc_send_skb(
-        sk, data, max(size - data_len, 0), data_len, sk.sndtimeo(bool(flags & uapi.MSG_DONTWAIT))
-    )
-    if skb is None:
-        return err
-    unix_scm_to_skb(scm, skb, True)  # type: ignore[arg-type]
-    skb.addr = sk.addr
     timeo = sk.sndtimeo(bool(flags & uapi.MSG_DONTWAIT))
+    skb, err, _ = await sock_alloc_send_skb(sk, b"".join(msg.iov), max(size - data_len, 0), data_len, timeo)
+    if skb is None:
+        return err  # sk_err, SEND_SHUTDOWN (EPIPE), or no room (EAGAIN)
+    try:
+        return await _dgram_deliver(sk, skb, sunaddr, size, timeo, scm)
+    except BaseException:
+        skb.free()  # out_free: interrupted, nothing sent, nothing charged
+        raise
+
+
+async def _dgram_deliver(sk: UnixSock, skb: SkBuff, sunaddr: bytes | None, size: int, timeo: float,
+                         scm: ScmCookie) -> int:
+    unix_scm_to_skb(scm, skb, True)
+    other: UnixSock | None = None
     while True:
-        if other is None:
-            if sunaddr is None:
-                skb.free()
-                return -uapi.ECONNRESET
-            found = unix_find_other(sk.host, sunaddr, sk.sk_type)
-            if isinstance(found, int):
-                skb.free()
-                return found
-            other = found
-        if not (other.peer is None or other.peer is sk):
+        if other is None:  # lookup:
+            if sunaddr is not None:
+                found = unix_find_other(sk.host, sunaddr, sk.sk_type)
+                if isinstance(found, int):
+                    skb.free()
+                    return found
+                other = found
+            else:
+                other = sk.peer
+                if other is None:
+                    skb.free()
+                    return -uapi.ENOTCONN
+        if not (other.peer is None or other.peer is sk):  # unix_may_send
             skb.free()
             return -uapi.EPERM
         if other.sock_flag(SOCK_DEAD):
@@ -118,10 +121,12 @@ async def _dgram_send(proc: Process, sk: UnixSock, msg: MsgHdr, size: int, flags
                     sk.sk_socket.state = SS_UNCONNECTED
                 unix_dgram_disconnected(sk, other)
                 err = -uapi.ECONNREFUSED
-            other = None
+            elif sunaddr is None:
+                err = -uapi.ECONNRESET
             if err:
                 skb.free()
                 return err
+            other = None
             continue
         if other.sk_shutdown & RCV_SHUTDOWN:
             skb.free()
@@ -129,17 +134,11 @@ async def _dgram_send(proc: Process, sk: UnixSock, msg: MsgHdr, size: int, flags
         if other is not sk and other.peer is not sk and unix_recvq_full(other):
             if timeo:
                 target = other
-                try:
-                    timeo = await wait_event(
-                        target.peer_wait, sk.host.clock, timeo,
-                        lambda: not unix_recvq_full(target) or target.sock_flag(SOCK_DEAD)
-                        or bool(target.sk_shutdown & RCV_SHUTDOWN),
-                    )
-                except BaseException:
-                    skb.free()  # out_free: interrupted, nothing sent, nothing charged
-                    raise
-                if sunaddr is not None:
-                    other = None
+                timeo = await wait_event(
+                    target.peer_wait, sk.host.clock, timeo,
+                    lambda: not unix_recvq_full(target) or target.sock_flag(SOCK_DEAD)
+                    or bool(target.sk_shutdown & RCV_SHUTDOWN),
+                )
                 continue
             skb.free()
             return -uapi.EAGAIN
@@ -151,10 +150,35 @@ async def _dgram_send(proc: Process, sk: UnixSock, msg: MsgHdr, size: int, flags
 
 async def unix_seqpacket_sendmsg(proc: Process, sock: Socket, msg: MsgHdr, size: int, flags: int) -> int:
     sk = unix_sk(sock)
+    err = sk.sock_error()
+    if err:
+        return err
     if sk.sk_state != TCP_ESTABLISHED:
         return -uapi.ENOTCONN
     msg.name = None
     return await unix_dgram_sendmsg(proc, sock, msg, size, flags)
+
+
+def _try_recv_from_queue(sk: UnixSock, peek: bool) -> tuple[SkBuff | None, int]:
+    """__skb_try_recv_from_queue: the datagram to read and the offset into it.
+
+    With MSG_PEEK and SO_PEEK_OFF set, the offset skips whole datagrams it
+    covers (a zero-length one only once it has been peeked).
+    """
+    queue = sk.sk_receive_queue
+    if not queue:
+        return None, 0
+    if not peek or sk.sk_peek_off < 0:
+        return queue[0], 0
+    off = sk.sk_peek_off
+    for skb in queue:
+        if off >= len(skb.data) and (off or skb.peeked):
+            off -= len(skb.data)
+            continue
+        if not skb.data:
+            skb.peeked = True
+        return skb, off
+    return None, 0
 
 
 async def unix_dgram_recvmsg(proc: Process, sock: Socket, msg: MsgHdr, size: int, flags: int) -> int:
@@ -164,19 +188,17 @@ async def unix_dgram_recvmsg(proc: Process, sock: Socket, msg: MsgHdr, size: int
     peek = bool(flags & uapi.MSG_PEEK)
     timeo = sk.rcvtimeo(bool(flags & uapi.MSG_DONTWAIT))
     connection_based = sk.sk_type == uapi.SOCK_SEQPACKET
-    while True:
+    while True:  # __skb_recv_datagram
         err = sk.sock_error()
         if err:
             return err
-        skip = max(sk.sk_peek_off, 0) if peek else 0
-        if sk.sk_receive_queue:
-            skb = sk.sk_receive_queue[0]
+        skb, skip = _try_recv_from_queue(sk, peek)
+        if skb is not None:
             break
-        err = -uapi.EAGAIN
         if not timeo:
             if connection_based and sk.sk_shutdown & RCV_SHUTDOWN:
-                return 0
-            return err
+                return 0  # EOF on a disconnected non-blocking SEQPACKET socket
+            return -uapi.EAGAIN
         if sk.sk_shutdown & RCV_SHUTDOWN:
             return 0
         if connection_based and sk.sk_state not in (TCP_ESTABLISHED, TCP_LISTEN):
@@ -184,10 +206,10 @@ async def unix_dgram_recvmsg(proc: Process, sock: Socket, msg: MsgHdr, size: int
         gen = sk.gen
         timeo = await wait_event(sk.sk_wq, sk.host.clock, timeo, lambda: sk.gen != gen)
     if not peek:
-        sk.sk_receive_queue.popleft()
+        sk.sk_receive_queue.remove(skb)
         sk.peer_wait.wake_up(uapi.POLLOUT)
     if msg.namelen:
-        msg.name = skb.addr
+        msg.name = unix_sender_addr(skb)
     full = len(skb.data)
     avail = max(full - skip, 0)
     if size > avail:
@@ -197,10 +219,7 @@ async def unix_dgram_recvmsg(proc: Process, sock: Socket, msg: MsgHdr, size: int
     msg.data = skb.data[skip: skip + size]
     files: list = []
     if skb.fp:
-        if peek:
-            files = [f.get() for f in skb.fp]
-        else:
-            files = unix_take_fp(sk.host, skb)
+        files = [f.get() for f in skb.fp] if peek else unix_take_fp(sk.host, skb)
     if peek:
         if sk.sk_peek_off >= 0:
             sk.sk_peek_off += size

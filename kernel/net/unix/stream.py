@@ -26,7 +26,7 @@ from kernel.net.sock import (
     Socket,
 )
 from kernel.net.uaccess import MsgHdr
-from kernel.net.unix.af_unix import UnixSock, unix_sk
+from kernel.net.unix.af_unix import UnixSock, unix_sender_addr, unix_sk
 from kernel.net.unix.common import scm_recv_unix, sock_alloc_send_skb, unix_scm_to_skb
 from kernel.net.unix.garbage import unix_take_fp
 from kernel.process import SIGPIPE, SIGURG
@@ -69,7 +69,7 @@ async def unix_stream_sendmsg(proc: Process, sock: Socket, msg: MsgHdr, size: in
     fds_sent = False
     err = 0
     try:
-        while sent < size or (size == 0 and not fds_sent and scm.fp):
+        while sent < size:
             chunk = min(size - sent, (sk.sk_sndbuf >> 1) - 64, SKB_MAX_HEAD + UNIX_SKB_FRAGS_SZ)
             data_len = max(0, chunk - SKB_MAX_HEAD)
             data_len = min(chunk, _page_align(data_len))
@@ -88,12 +88,9 @@ async def unix_stream_sendmsg(proc: Process, sock: Socket, msg: MsgHdr, size: in
                 skb.free()
                 err = -uapi.EPIPE
                 break
-            skb.addr = sk.addr
             other.sk_receive_queue.append(skb)
             other.data_ready()
             sent += chunk
-            if size == 0:
-                break
         if oob and not err:
             err = queue_oob(sk, other, data[size: size + 1], scm, fds_sent)
             if not err:
@@ -120,7 +117,6 @@ def queue_oob(sk: UnixSock, other: UnixSock, byte: bytes, scm: ScmCookie, fds_se
     if other.sock_flag(SOCK_DEAD) or other.sk_shutdown & RCV_SHUTDOWN:
         skb.free()
         return -uapi.EPIPE
-    skb.addr = sk.addr
     other.oob_skb = skb
     other.sk_receive_queue.append(skb)
     sk_send_sigurg(other)
@@ -179,7 +175,7 @@ async def unix_stream_recvmsg(proc: Process, sock: Socket, msg: MsgHdr, size: in
     err = 0
     passcred = sk.sock_flag(SOCK_PASSCRED)
     try:
-        while size:
+        while True:
             # find the first skb past `skip` bytes, honouring the OOB mark (manage_oob)
             idx = 0
             queue = sk.sk_receive_queue
@@ -237,11 +233,6 @@ async def unix_stream_recvmsg(proc: Process, sock: Socket, msg: MsgHdr, size: in
                         break
                     raise
                 err = 0
-                if not timeo:
-                    err = -uapi.EAGAIN
-                    if copied >= target or copied:
-                        break
-                    break
                 continue
             skb = queue[idx]
             if check_creds:
@@ -254,8 +245,7 @@ async def unix_stream_recvmsg(proc: Process, sock: Socket, msg: MsgHdr, size: in
                 cred = skb.cred
             if not name_done:
                 name_done = True
-                sender = skb.addr
-                msg.name = sender if msg.namelen and sender is not None else None
+                msg.name = unix_sender_addr(skb) if msg.namelen else None
             start = skb.consumed + local_skip
             chunk = min(len(skb) - local_skip, size)
             out.append(skb.data[start: start + chunk])
@@ -276,6 +266,8 @@ async def unix_stream_recvmsg(proc: Process, sock: Socket, msg: MsgHdr, size: in
                     files.extend(f.get() for f in skb.fp)
                     break
                 skip += chunk
+            if not size:  # do { ... } while (size): a zero-size read still takes one skb's fds
+                break
     finally:
         if peek and sk.sk_peek_off >= 0 and copied:
             sk.sk_peek_off += copied
