@@ -183,14 +183,63 @@ def _invoke_args(a: dict[str, Any]) -> list[t.SocketCallArg]:
     return [_invoke_arg(v) for v in argv]
 
 
+# The hottest calls are filled in place (no intermediate message, no copy); the
+# argument checks and their order are those of _ENCODERS.
+def _fill_send(req: pb.SessionRequest, a: dict[str, Any]) -> None:
+    fd, data, flags = _int(a, "fd"), _bytes(a, "data"), _int(a, "flags", 0)
+    m = req.send
+    m.fd = fd
+    m.data = data
+    m.flags = flags
+
+
+def _fill_recv(req: pb.SessionRequest, a: dict[str, Any]) -> None:
+    fd, size, flags = _int(a, "fd"), _int(a, "size"), _int(a, "flags", 0)
+    m = req.recv
+    m.fd = fd
+    m.size = size
+    m.flags = flags
+
+
+def _fill_sendto(req: pb.SessionRequest, a: dict[str, Any]) -> None:
+    fd, data, flags = _int(a, "fd"), _bytes(a, "data"), _int(a, "flags", 0)
+    m = req.sendto
+    m.fd = fd
+    m.data = data
+    m.flags = flags
+    if a.get("addr") is not None:
+        m.address.raw = _bytes(a, "addr")
+
+
+def _fill_recvfrom(req: pb.SessionRequest, a: dict[str, Any]) -> None:
+    fd, size, flags, addrlen = _int(a, "fd"), _int(a, "size"), _int(a, "flags", 0), _addrlen(a)
+    m = req.recvfrom
+    m.fd = fd
+    m.size = size
+    m.flags = flags
+    m.addrlen = addrlen
+
+
+_FILLERS: dict[str, Callable[[pb.SessionRequest, dict[str, Any]], None]] = {
+    "send": _fill_send,
+    "recv": _fill_recv,
+    "sendto": _fill_sendto,
+    "recvfrom": _fill_recvfrom,
+}
+
+
 def encode(op: str, args: dict[str, Any], timeout: float | None = None) -> pb.SessionRequest:
     """One syscall as a session message (id 0; the transport sets it)."""
-    entry = _ENCODERS.get(op)
-    if entry is None:
-        raise BadRequest(f"unknown syscall {op!r}")
-    field, encoder = entry
     req = pb.SessionRequest()
-    getattr(req, field).CopyFrom(encoder(args))
+    fill = _FILLERS.get(op)
+    if fill is not None:
+        fill(req, args)
+    else:
+        entry = _ENCODERS.get(op)
+        if entry is None:
+            raise BadRequest(f"unknown syscall {op!r}")
+        field, encoder = entry
+        getattr(req, field).CopyFrom(encoder(args))
     if timeout is not None:
         req.timeout = timeout
     return req
@@ -204,9 +253,52 @@ def _sysmsg(m: t.MsgResult) -> SysMsg:
                   control=m.control.raw, msg_flags=m.msg_flags)
 
 
+def _result_only(body: Any) -> SysReply:
+    res = body.result
+    return SysReply(ret=res.ret, timed_out=res.timed_out)
+
+
+def _with_data(body: Any) -> SysReply:
+    res = body.result
+    return SysReply(ret=res.ret, timed_out=res.timed_out, data=body.data)
+
+
+def _with_data_address(body: Any) -> SysReply:
+    res = body.result
+    reply = SysReply(ret=res.ret, timed_out=res.timed_out, data=body.data)
+    if body.HasField("address"):
+        reply.addr, reply.addrlen = body.address.raw, body.address.length
+    return reply
+
+
+def _with_address(body: Any) -> SysReply:
+    res = body.result
+    reply = SysReply(ret=res.ret, timed_out=res.timed_out)
+    if body.HasField("address"):
+        reply.addr, reply.addrlen = body.address.raw, body.address.length
+    return reply
+
+
+# kind -> a decoder giving what decode()'s general path gives for that response type
+_DECODERS: dict[str, Callable[[Any], SysReply]] = {
+    "recv": _with_data,
+    "recvfrom": _with_data_address,
+    "accept": _with_address,
+    "accept4": _with_address,
+    "getsockname": _with_address,
+    "getpeername": _with_address,
+    **{kind: _result_only for kind in (
+        "send", "sendto", "sendmsg", "socket", "bind", "connect", "listen", "shutdown", "setsockopt",
+        "close", "dup", "fcntl", "epoll_create", "epoll_ctl", "unlink")},
+}
+
+
 def decode(msg: pb.SessionResponse) -> SysReply:
     """A session reply -> SysReply (raises BadRequest / RuntimeError for `error`)."""
     kind = msg.WhichOneof("kind")
+    fast = _DECODERS.get(kind)  # type: ignore[arg-type]
+    if fast is not None:
+        return fast(getattr(msg, kind))  # type: ignore[arg-type]
     if kind == "error":
         if msg.error.code == _INVALID_ARGUMENT:
             raise BadRequest(msg.error.message)
@@ -351,6 +443,10 @@ class GrpcTransport:
             raise
         self.handle: str = opened.process
         self.pid: int = opened.pid
+        assert self._queue is not None
+        # call()'s hand-over to the loop, looked up once: call_soon_threadsafe(put_nowait, msg)
+        self._hand_over: Callable[..., Any] = self._loop.loop.call_soon_threadsafe
+        self._put: Callable[[pb.SessionRequest | None], None] = self._queue.put_nowait
 
     def __repr__(self) -> str:
         return f"<GrpcTransport {self.target} pid={getattr(self, 'pid', '?')}>"
@@ -420,20 +516,18 @@ class GrpcTransport:
     def call(self, op: str, args: dict[str, Any], timeout: float | None = None) -> SysReply:
         """Run one syscall in the daemon's process; block until its reply."""
         req = encode(op, args, timeout)
-        rid = next(self._ids)
-        req.id = rid
+        req.id = rid = next(self._ids)
         slot = _Slot()
         with self._lock:
             if self._failure is not None or self._closed:
                 raise ConnectionError(f"socketlabd at {self.target}: the session is closed")
             self._pending[rid] = slot
-        assert self._queue is not None
-        self._loop.call_soon(self._queue.put_nowait, req)
+        self._hand_over(self._put, req)
         try:
             slot.lock.acquire()
         except BaseException:
             # Interrupted like a syscall by a signal: cancel, wait for its reply (EINTR), re-raise.
-            self._loop.call_soon(self._queue.put_nowait, pb.SessionRequest(id=rid, cancel=pb.CancelCall()))
+            self._hand_over(self._put, pb.SessionRequest(id=rid, cancel=pb.CancelCall()))
             self._wait_uninterrupted(slot)
             raise
         if slot.failure is not None:
@@ -456,8 +550,7 @@ class GrpcTransport:
             if self._closed:
                 return
             self._closed = True
-        assert self._queue is not None
-        self._loop.call_soon(self._queue.put_nowait, None)
+        self._hand_over(self._put, None)
         # the daemon ends the stream once the process has exited
         if not self._ended.wait(timeout=5.0):
             self._loop.call_soon(self._call.cancel)
