@@ -23,6 +23,7 @@ from google.protobuf.message import Message
 
 from client._gen.socketlab.v1 import socketcall_pb2 as sc
 from client._gen.socketlab.v1 import types_pb2 as t
+from kernel import uapi
 from kernel.syscalls import BadRequest, SysMsg, SysReply
 
 AF_UNIX = 1
@@ -39,6 +40,17 @@ CMSG_HDR = struct.Struct("<Qii")  # struct cmsghdr on x86_64: size_t len, int le
 def result(reply: SysReply) -> t.Result:
     """The common Result of a reply: ret, error number and name, timed_out."""
     return t.Result(ret=reply.ret, error_number=reply.error, error_name=reply.error_name, timed_out=reply.timed_out)
+
+
+def fill_result(out: t.Result, reply: SysReply) -> None:
+    """Set ``out`` (a response's ``result``, marked present) to :func:`result` of the reply."""
+    ret = reply.ret
+    out.ret = ret
+    if ret < 0:
+        out.error_number = -ret
+        out.error_name = uapi.errno_name(-ret)
+    if reply.timed_out:
+        out.timed_out = True
 
 
 # --- addresses --------------------------------------------------------------
@@ -218,11 +230,22 @@ class Call:
     blocking: bool
     args: Callable[[Any], dict[str, Any]]
     reply: Callable[[SysReply, Any], dict[str, Any]]  # extra response fields (besides result)
+    # Writes the whole response into a message in place (the session's hot path);
+    # None = CopyFrom(to_response(...)).  Must give the same message as to_response.
+    filler: Callable[[SysReply, Any, Any], None] | None = None
 
     def to_args(self, req: Any) -> tuple[dict[str, Any], float | None]:
         """The do_syscall args and the request's own timeout (None when unset)."""
         timeout = req.timeout if self.blocking and _has(req, "timeout") else None
         return self.args(req), timeout
+
+    def fill(self, reply: SysReply, req: Any, out: Any) -> None:
+        """Make ``out`` (an empty message of the response class, e.g. a
+        SessionResponse's field) what :meth:`to_response` gives, and present."""
+        if self.filler is not None:
+            self.filler(reply, req, out)
+        else:
+            out.CopyFrom(self.to_response(reply, req))
 
     def to_response(self, reply: SysReply, req: Any) -> Message:
         """The final response message of a reply."""
@@ -296,9 +319,36 @@ def _invoke_args(r: sc.InvokeRequest) -> dict[str, Any]:
     return {"call": int(r.call), "args": [invoke_arg(a) for a in r.args]}
 
 
+def _fill_result_only(reply: SysReply, req: Any, out: Any) -> None:
+    fill_result(out.result, reply)
+
+
+def _fill_data(reply: SysReply, req: Any, out: Any) -> None:
+    fill_result(out.result, reply)
+    if reply.data:
+        out.data = reply.data
+
+
+def _fill_data_address(reply: SysReply, req: Any, out: Any) -> None:
+    fill_result(out.result, reply)
+    if reply.data:
+        out.data = reply.data
+    if reply.ret >= 0 and (reply.addrlen != 0 or reply.addr):
+        out.address.CopyFrom(decode_sockaddr(reply.addr, reply.addrlen))
+
+
 def _c(name: str, op: str, rpc: str, response: type[Message], blocking: bool,
        args: Callable[[Any], dict[str, Any]], reply: Callable[[SysReply, Any], dict[str, Any]] = _none) -> Call:
-    return Call(name, op, rpc, response, blocking, args, reply)
+    filler = _fill_result_only if reply is _none else None
+    return Call(name, op, rpc, response, blocking, args, reply, filler)
+
+
+def _recv_args(r: sc.RecvRequest) -> dict[str, Any]:
+    return {"fd": r.fd, "size": r.size, "flags": r.flags}
+
+
+def _send_args(r: sc.SendRequest) -> dict[str, Any]:
+    return {"fd": r.fd, "data": r.data, "flags": r.flags}
 
 
 CALLS: dict[str, Call] = {c.name: c for c in [
@@ -319,16 +369,14 @@ CALLS: dict[str, Call] = {c.name: c for c in [
     _c("socketpair", "socketpair", "SocketPair", sc.SocketPairResponse, False,
        lambda r: {"family": r.family, "type": r.type, "protocol": r.protocol},
        lambda rep, r: {"fds": list(rep.fds)}),
-    _c("send", "send", "Send", sc.SendResponse, True,
-       lambda r: {"fd": r.fd, "data": bytes(r.data), "flags": r.flags}),
-    _c("recv", "recv", "Recv", sc.RecvResponse, True,
-       lambda r: {"fd": r.fd, "size": r.size, "flags": r.flags},
-       lambda rep, r: {"data": rep.data}),
+    _c("send", "send", "Send", sc.SendResponse, True, _send_args),
+    Call("recv", "recv", "Recv", sc.RecvResponse, True, _recv_args,
+         lambda rep, r: {"data": rep.data}, _fill_data),
     _c("sendto", "sendto", "SendTo", sc.SendToResponse, True,
        lambda r: {"fd": r.fd, "data": bytes(r.data), "flags": r.flags, "addr": _opt_addr(r, "address")}),
-    _c("recvfrom", "recvfrom", "RecvFrom", sc.RecvFromResponse, True,
-       lambda r: {"fd": r.fd, "size": r.size, "flags": r.flags, "addrlen": _addrlen(r)},
-       lambda rep, r: {"data": rep.data, **_address(rep, r)}),
+    Call("recvfrom", "recvfrom", "RecvFrom", sc.RecvFromResponse, True,
+         lambda r: {"fd": r.fd, "size": r.size, "flags": r.flags, "addrlen": _addrlen(r)},
+         lambda rep, r: {"data": rep.data, **_address(rep, r)}, _fill_data_address),
     _c("shutdown", "shutdown", "Shutdown", sc.ShutdownResponse, False,
        lambda r: {"fd": r.fd, "how": r.how}),
     _c("setsockopt", "setsockopt", "SetSockOpt", sc.SetSockOptResponse, False,

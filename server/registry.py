@@ -4,14 +4,19 @@ A session opens a process and gets an unguessable handle; typed RPCs find the
 process by that handle.  Every syscall the daemon runs for a process is
 tracked here, so that when the session ends (or breaks) its pending calls are
 interrupted (EINTR) before the process exits and its fds close.
+
+:func:`start_eagerly` runs a call inline up to its first suspension (most
+calls never suspend) and hands one that blocks to a task, as Python 3.12's
+eager tasks do; the session channel and ``client.local()`` run every call so.
 """
 from __future__ import annotations
 
 import asyncio
+import collections.abc
 import logging
 import secrets
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Coroutine, Generator, Iterable
+from typing import Any, TypeVar
 
 from kernel import uapi
 from kernel.host import Host
@@ -20,6 +25,69 @@ from kernel.syscalls import SOCKETCALL_TABLE, SysReply, do_syscall
 log = logging.getLogger("socketlabd")
 
 EINTR_REPLY = SysReply(ret=-uapi.EINTR)
+T = TypeVar("T")
+_NOT_YET: Any = object()
+
+
+class _Resumed(collections.abc.Coroutine):  # type: ignore[type-arg]
+    """A coroutine that took its first step by hand, for a Task to go on with.
+
+    The task's first step gets what that first step yielded (the future the
+    coroutine waits on, or None for a bare yield); from then on every
+    send/throw goes to the coroutine itself.  A cancel that reaches the task
+    before its first step is thrown into the coroutine where it waits, like
+    any other cancel.
+    """
+
+    __slots__ = ("_coro", "_first")
+
+    def __init__(self, coro: Coroutine[Any, Any, Any], yielded: Any) -> None:
+        self._coro = coro
+        self._first = yielded
+
+    def send(self, value: Any) -> Any:
+        first = self._first
+        if first is not _NOT_YET:
+            self._first = _NOT_YET
+            return first
+        return self._coro.send(value)
+
+    def throw(self, *exc: Any) -> Any:
+        self._first = _NOT_YET
+        return self._coro.throw(*exc)
+
+    def close(self) -> None:
+        self._coro.close()
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        return self  # type: ignore[return-value]
+
+    def __iter__(self) -> _Resumed:
+        return self
+
+    def __next__(self) -> Any:
+        return self.send(None)
+
+    def __getattr__(self, name: str) -> Any:  # __qualname__, cr_code, cr_frame...: the task's repr shows the call
+        if name in _Resumed.__slots__:
+            raise AttributeError(name)
+        return getattr(self._coro, name)
+
+
+def start_eagerly(coro: Coroutine[Any, Any, T]) -> tuple[bool, T | None, asyncio.Task[T] | None]:
+    """Run ``coro`` now, in the running loop, up to its first suspension (Python 3.12's eager task start).
+
+    Returns ``(True, result, None)`` when it finished without suspending (no
+    task, no loop iteration: most syscalls), else ``(False, None, task)``: a
+    task that goes on from where it stopped (its next step runs in a later
+    loop iteration, never before the caller regains control).  An exception
+    of the first step propagates.
+    """
+    try:
+        yielded = coro.send(None)
+    except StopIteration as stop:
+        return True, stop.value, None
+    return False, None, asyncio.Task(_Resumed(coro, yielded))
 
 
 def _by_number(op: str, args: dict[str, Any], timeout: float | None) -> tuple[str, dict[str, Any]]:
@@ -36,7 +104,8 @@ def _by_number(op: str, args: dict[str, Any], timeout: float | None) -> tuple[st
 
 async def guarded_syscall(proc: Any, op: str, args: dict[str, Any], timeout: float | None) -> SysReply:
     """do_syscall, with cancellation reported as -EINTR (the kernel undoes any side effect)."""
-    op, args = _by_number(op, args, timeout)
+    if op == "socketcall" and timeout is not None:
+        op, args = _by_number(op, args, timeout)
     try:
         return await do_syscall(proc, op, args, timeout)
     except asyncio.CancelledError:
