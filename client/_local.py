@@ -4,18 +4,27 @@
 in a daemon thread.  :class:`LocalTransport` is one process of that host; its
 ``call()`` runs :func:`kernel.syscalls.do_syscall` on the loop and waits for
 the result, so it is synchronous and thread-safe like every transport.
+
+A call is handed to the loop with one ``call_soon_threadsafe`` and runs there
+at once, up to its first suspension (``server.registry.start_eagerly``): one
+that does not block -- most -- needs no task; one that blocks goes on in a
+task.  The caller waits on a lock that the loop releases with the result.
 """
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from kernel.syscalls import SysReply, do_syscall
+from server.registry import start_eagerly  # runs a call as the daemon does: inline up to its first suspension
+
 if TYPE_CHECKING:
     from kernel.host import Host
-    from kernel.syscalls import SysReply
 
 T = TypeVar("T")
 
@@ -93,15 +102,59 @@ class LocalHost:
                 self.loop.close()
 
 
-def _wait_uninterrupted(event: threading.Event, limit: float = 5.0) -> None:
+def _wait_uninterrupted(lock: threading.Lock, limit: float = 5.0) -> None:
     deadline = time.monotonic() + limit
     while True:
         try:
-            event.wait(max(0.0, deadline - time.monotonic()))
+            lock.acquire(timeout=max(0.0, deadline - time.monotonic()))
             return
         except BaseException:  # noqa: BLE001  (a second interruption: keep waiting)
             if time.monotonic() >= deadline:
                 return
+
+
+class _Call:
+    """One syscall handed to the kernel's loop; ``done`` (held) is released with its outcome."""
+
+    __slots__ = ("done", "error", "reply", "task")
+
+    def __init__(self) -> None:
+        self.done = threading.Lock()
+        self.done.acquire()
+        self.reply: SysReply | None = None
+        self.error: BaseException | None = None
+        self.task: asyncio.Task[SysReply] | None = None
+
+    # --- in the loop ---
+
+    def start(self, proc: Any, op: str, args: dict[str, Any], timeout: float | None) -> None:
+        try:
+            done, reply, task = start_eagerly(do_syscall(proc, op, args, timeout))
+        except BaseException as exc:  # noqa: BLE001 - the caller raises it
+            self.error = exc
+            self.done.release()
+            return
+        if done:
+            self.reply = reply
+            self.done.release()
+            return
+        self.task = task
+        assert task is not None
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[SysReply]) -> None:
+        if task.cancelled():  # the host stopped under it
+            self.error = concurrent.futures.CancelledError()
+        elif (exc := task.exception()) is not None:
+            self.error = exc
+        else:
+            self.reply = task.result()
+        self.done.release()
+
+    def interrupt(self) -> None:
+        """As a signal would: the kernel ends the call with EINTR and no side effect."""
+        if self.task is not None:
+            self.task.cancel()
 
 
 class LocalTransport:
@@ -127,27 +180,23 @@ class LocalTransport:
     def call(self, op: str, args: dict[str, Any], timeout: float | None = None) -> SysReply:
         if self._closed:
             raise RuntimeError("the process has exited")
-        from kernel.syscalls import do_syscall
-
-        settled = threading.Event()
-
-        async def syscall() -> SysReply:
-            try:
-                return await do_syscall(self.proc, op, args, timeout)
-            finally:
-                settled.set()
-
-        fut = asyncio.run_coroutine_threadsafe(syscall(), self.local_host.loop)
+        call = _Call()
+        hand_over = self.local_host.loop.call_soon_threadsafe
+        hand_over(call.start, self.proc, op, args, timeout)
         try:
-            return fut.result()
+            call.done.acquire()
         except BaseException:
             # Interrupted here (KeyboardInterrupt, a signal handler's exception):
             # cancel the syscall, which the kernel ends with EINTR and no side
             # effect, and let it settle before the exception goes on.
-            if not fut.done():
-                fut.cancel()
-                _wait_uninterrupted(settled)
+            with contextlib.suppress(RuntimeError):  # (a closed loop: nothing runs any more)
+                hand_over(call.interrupt)
+                _wait_uninterrupted(call.done)
             raise
+        if call.error is not None:
+            raise call.error
+        assert call.reply is not None
+        return call.reply
 
     def close(self) -> None:
         if self._closed:
