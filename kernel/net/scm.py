@@ -52,7 +52,7 @@ class ScmCookie:
 
 
 def scm_send(proc: Process, family: int, control: bytes) -> tuple[ScmCookie, int]:
-    scm = ScmCookie(cred=(proc.pid, proc.uid, proc.gid))
+    scm = ScmCookie()  # no credentials unless SCM_CREDENTIALS says (scm_send's forcecreds is false for AF_UNIX)
     off = 0
     end = len(control)
     while off + CMSG_HDR_LEN <= end:

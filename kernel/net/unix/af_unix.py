@@ -439,8 +439,7 @@ class UnixStreamOps(UnixOps):
         skb.free()
         sk.peer_wait.wake_up(uapi.POLLOUT)
         newsock.state = SS_CONNECTED
-        newsock.ops = sock.ops
-        tsk.sk_flags |= sk.sk_flags & {SOCK_PASSCRED, SOCK_PASSSEC}
+        newsock.ops = sock.ops  # the flags came from the listener at connect() (Linux 6.18)
         sock_graft(tsk, newsock)
         return 0
 

@@ -45,6 +45,15 @@ def unix_scm_to_skb(scm: ScmCookie, skb: SkBuff, send_fds: bool) -> None:
         unix_inflight(skb.sk.host, skb)
 
 
+NOBODY_CRED = (0, 65534, 65534)  # an skb without credentials: no pid, INVALID_UID/GID as overflowuid
+
+
+def maybe_add_creds(proc: Process, skb: SkBuff, sk: Sock, other: Sock) -> None:
+    """unix_maybe_add_creds: the sender's credentials, when either end has SO_PASSCRED now."""
+    if skb.cred is None and (sk.sock_flag(SOCK_PASSCRED) or other.sock_flag(SOCK_PASSCRED)):
+        skb.cred = (proc.pid, proc.uid, proc.gid)
+
+
 def scm_recv_unix(proc: Process, sk: Sock, msg: MsgHdr, cred: tuple[int, int, int] | None,
                   files: list | None, flags: int) -> None:
     """scm_recv: SCM_CREDENTIALS (with SO_PASSCRED) then SCM_RIGHTS into msg.control."""
@@ -60,7 +69,7 @@ def scm_recv_unix(proc: Process, sk: Sock, msg: MsgHdr, cred: tuple[int, int, in
     if passcred:
         import struct
 
-        pid, uid, gid = cred if cred is not None else (0, 65534, 65534)
+        pid, uid, gid = cred if cred is not None else NOBODY_CRED
         w.put_cmsg(uapi.SOL_SOCKET, uapi.SCM_CREDENTIALS, struct.pack("<iII", pid, uid, gid))
     if files:
         w.detach_fds(proc, files, bool(flags & uapi.MSG_CMSG_CLOEXEC))

@@ -38,7 +38,7 @@ from kernel.net.unix.af_unix import (
     unix_sk,
     unix_validate_addr,
 )
-from kernel.net.unix.common import scm_recv_unix, sock_alloc_send_skb, unix_scm_to_skb
+from kernel.net.unix.common import maybe_add_creds, scm_recv_unix, sock_alloc_send_skb, unix_scm_to_skb
 from kernel.net.unix.garbage import unix_take_fp
 from kernel.wait import wait_event
 
@@ -84,13 +84,13 @@ async def _dgram_send(proc: Process, sk: UnixSock, msg: MsgHdr, size: int, flags
     if skb is None:
         return err  # sk_err, SEND_SHUTDOWN (EPIPE), or no room (EAGAIN)
     try:
-        return await _dgram_deliver(sk, skb, sunaddr, size, timeo, scm)
+        return await _dgram_deliver(proc, sk, skb, sunaddr, size, timeo, scm)
     except BaseException:
         skb.free()  # out_free: interrupted, nothing sent, nothing charged
         raise
 
 
-async def _dgram_deliver(sk: UnixSock, skb: SkBuff, sunaddr: bytes | None, size: int, timeo: float,
+async def _dgram_deliver(proc: Process, sk: UnixSock, skb: SkBuff, sunaddr: bytes | None, size: int, timeo: float,
                          scm: ScmCookie) -> int:
     unix_scm_to_skb(scm, skb, True)
     other: UnixSock | None = None
@@ -143,6 +143,7 @@ async def _dgram_deliver(sk: UnixSock, skb: SkBuff, sunaddr: bytes | None, size:
             skb.free()
             return -uapi.EAGAIN
         break
+    maybe_add_creds(proc, skb, sk, other)
     other.sk_receive_queue.append(skb)
     other.data_ready()
     return size

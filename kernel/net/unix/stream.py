@@ -27,7 +27,7 @@ from kernel.net.sock import (
 )
 from kernel.net.uaccess import MsgHdr
 from kernel.net.unix.af_unix import UnixSock, unix_sender_addr, unix_sk
-from kernel.net.unix.common import scm_recv_unix, sock_alloc_send_skb, unix_scm_to_skb
+from kernel.net.unix.common import NOBODY_CRED, maybe_add_creds, scm_recv_unix, sock_alloc_send_skb, unix_scm_to_skb
 from kernel.net.unix.garbage import unix_take_fp
 from kernel.process import SIGPIPE, SIGURG
 from kernel.wait import wait_event
@@ -88,11 +88,12 @@ async def unix_stream_sendmsg(proc: Process, sock: Socket, msg: MsgHdr, size: in
                 skb.free()
                 err = -uapi.EPIPE
                 break
+            maybe_add_creds(proc, skb, sk, other)
             other.sk_receive_queue.append(skb)
             other.data_ready()
             sent += chunk
         if oob and not err:
-            err = queue_oob(sk, other, data[size: size + 1], scm, fds_sent)
+            err = queue_oob(proc, sk, other, data[size: size + 1], scm, fds_sent)
             if not err:
                 sent += 1
     finally:
@@ -109,7 +110,7 @@ def _pipe_err(proc: Process, flags: int) -> int:
     return -uapi.EPIPE
 
 
-def queue_oob(sk: UnixSock, other: UnixSock, byte: bytes, scm: ScmCookie, fds_sent: bool) -> int:
+def queue_oob(proc: Process, sk: UnixSock, other: UnixSock, byte: bytes, scm: ScmCookie, fds_sent: bool) -> int:
     """Queue the urgent byte as its own skb and mark it as the receiver's oob_skb."""
     skb = SkBuff(byte)
     sk.skb_set_owner_w(skb)
@@ -117,6 +118,7 @@ def queue_oob(sk: UnixSock, other: UnixSock, byte: bytes, scm: ScmCookie, fds_se
     if other.sock_flag(SOCK_DEAD) or other.sk_shutdown & RCV_SHUTDOWN:
         skb.free()
         return -uapi.EPIPE
+    maybe_add_creds(proc, skb, sk, other)
     other.oob_skb = skb
     other.sk_receive_queue.append(skb)
     sk_send_sigurg(other)
@@ -149,6 +151,31 @@ def unix_stream_recv_urg(proc: Process, sk: UnixSock, msg: MsgHdr, flags: int) -
         oob.consumed += 1
     msg.flags |= uapi.MSG_OOB
     return 1
+
+
+def _peek_walk(sk: UnixSock, after: SkBuff, cred: tuple[int, int, int] | None, check_creds: bool,
+               copied: int, urginline: bool) -> list:
+    """The skbs past ``after`` a MSG_PEEK visits with nothing left to copy: the first fds met."""
+    queue = list(sk.sk_receive_queue)
+    try:
+        start = next(i for i, s in enumerate(queue) if s is after) + 1
+    except StopIteration:
+        return []
+    for nxt in queue[start:]:
+        if len(nxt) == 0:  # manage_oob: a consumed OOB mark
+            if copied and (sk.oob_skb is None or nxt is sk.oob_skb):
+                return []
+            continue
+        if nxt is sk.oob_skb:
+            if copied:
+                return []
+            if not urginline:
+                continue
+        if check_creds and not _skb_scm_eq(nxt, cred):
+            return []
+        if nxt.fp:
+            return [f.get() for f in nxt.fp]
+    return []
 
 
 def _skb_scm_eq(skb: SkBuff, cred: tuple[int, int, int] | None) -> bool:
@@ -241,8 +268,6 @@ async def unix_stream_recvmsg(proc: Process, sock: Socket, msg: MsgHdr, size: in
             elif passcred:
                 cred = skb.cred
                 check_creds = True
-            elif cred is None:
-                cred = skb.cred
             if not name_done:
                 name_done = True
                 msg.name = unix_sender_addr(skb) if msg.namelen else None
@@ -267,6 +292,8 @@ async def unix_stream_recvmsg(proc: Process, sock: Socket, msg: MsgHdr, size: in
                     break
                 skip += chunk
             if not size:  # do { ... } while (size): a zero-size read still takes one skb's fds
+                if peek:  # ... but a peek walks on (goto again) to the fds of a later skb
+                    files.extend(_peek_walk(sk, skb, cred if check_creds else None, check_creds, copied, urginline))
                 break
     finally:
         if peek and sk.sk_peek_off >= 0 and copied:
@@ -275,7 +302,9 @@ async def unix_stream_recvmsg(proc: Process, sock: Socket, msg: MsgHdr, size: in
             sk.sk_peek_off = max(sk.sk_peek_off - copied, 0)
     msg.data = b"".join(out)
     if copied or not err:
-        scm_recv_unix(proc, sk, msg, cred, files, flags)
+        # scm is zeroed until an skb's credentials are taken: an EOF read reports {0, 0, 0}
+        scm_cred = (cred if cred is not None else NOBODY_CRED) if check_creds else (0, 0, 0)
+        scm_recv_unix(proc, sk, msg, scm_cred, files, flags)
     else:
         for f in files:
             f.fput()
