@@ -1,0 +1,1 @@
+"""Stateful differential fuzzing of the emulated kernel against Linux."""
