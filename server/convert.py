@@ -5,7 +5,9 @@ field name in the session's oneof), the kernel op, the typed RPC method, the
 response class, whether it can block, and two pure functions (request ->
 ``args`` dict, ``SysReply`` -> response).  Both the typed SocketCall servicer
 and the session channel go through it, so both reach the same kernel code
-with the same arguments.
+with the same arguments.  ``Call.fill`` writes a response straight into the
+session's reply message (no intermediate message, no copy) for the hot calls;
+it gives exactly what ``to_response`` gives (tests/server/test_session_fastpath.py).
 
 Structured addresses are encoded to raw sockaddr bytes here (as CPython's
 getsockaddrarg does) and raw addresses coming back are decoded; control
