@@ -45,7 +45,8 @@ def main() -> int:
     finally:
         daemon.terminate()
         daemon.wait(timeout=15)
-    print(out)
+    for line in out.splitlines():  # indented: the runner's own tally is not this gate's verdict
+        print(f"  | {line}")
     ok = bad = 0
     for line in out.splitlines():
         m = re.match(r"(ok  |DIFF) (\S+)", line)
