@@ -21,7 +21,15 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         tr.write_line("    steps per rule: " + ", ".join(f"{name} {n}" for name, n in rules))
         guarded = sorted((k[8:], v) for k, v in counts.items() if k.startswith("guarded:"))
         if guarded:
-            tr.write_line("    sequences dropped on a known bug: " + ", ".join(f"{name} {n}" for name, n in guarded))
+            tr.write_line("    sequences dropped by a guard: " + ", ".join(f"{name} {n}" for name, n in guarded))
+        if os.environ.get("SOCKETLAB_FUZZ_OUTCOMES"):
+            outcomes: dict[str, list[str]] = {}
+            for key, n in sorted(counts.items()):
+                if key.startswith("outcome:"):
+                    _, rule, what = key.split(":", 2)
+                    outcomes.setdefault(rule, []).append(f"{what} {n}")
+            for rule, parts in outcomes.items():
+                tr.write_line(f"    {rule}: " + ", ".join(parts))
     if KNOWN_BUGS:
         tr.write_line("stepped around (known kernel bugs): " + ", ".join(sorted(KNOWN_BUGS)))
     out = os.environ.get("SOCKETLAB_FUZZ_STATS")

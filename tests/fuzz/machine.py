@@ -1,31 +1,44 @@
-"""A stateful, differential fuzzer of AF_UNIX: one random syscall sequence, two kernels in lockstep.
+"""A stateful, differential fuzzer of AF_UNIX: random syscall sequences, two kernels in lockstep.
 
-:class:`UnixMachine` is a hypothesis ``RuleBasedStateMachine``.  Every rule is
-one syscall (or one stdlib-socket method that is one syscall) that it runs
-first on the host's Linux kernel (the stdlib ``socket`` module: the
-reference) and then on an emulated kernel (``client.local()``; the daemon
-variant uses ``client.connect(daemon)``), with the same arguments, and it
-asserts that both gave the same *normalised* outcome:
+:class:`UnixMachine` is a hypothesis ``RuleBasedStateMachine``.  Every step is
+one syscall (one stdlib-socket method that is one syscall), run first on the
+host's Linux kernel (the stdlib ``socket`` module: the reference) and then on
+an emulated kernel (``client.local()``, a fresh host per sequence; the daemon
+variant uses ``client.connect(daemon)``) with the same arguments, and the two
+*normalised* outcomes must be equal:
 
-- a return value: bytes and ints as they are; addresses structurally (the
-  names of the pool below become ``("path", i)``/``("abstract", i)``; an
-  autobind name becomes ``("autobind", k)``, k numbering the distinct
-  autobind names in the order that side first reported them); never fd
-  numbers or pids (SCM_CREDENTIALS: "self" when it is this process's own
-  pid/uid/gid; SCM_RIGHTS: how many fds arrived and their socket type);
+- a return value: bytes and ints as they are (a recv's length, and the bytes
+  the kernel copied); addresses structurally: a name of the per-sequence pool
+  (NAMES) is ``("name", token)``, an autobind name ``("autobind", k)``, k
+  numbering the distinct autobind names in the order that side reported them;
+  never fd numbers or pids (SCM_CREDENTIALS: "self" for this process's own
+  pid/uid/gid; SCM_RIGHTS: the payload length and the family/type of each fd
+  that arrived, which then becomes a handle of its own);
 - an exception: ``("err", ERRNO_NAME)`` for an ``OSError``, ``("exc", TypeName)``
   for anything else; a step still running after STEP_SECONDS is ``("HUNG",)``.
 
-Sockets are logical handles (a hypothesis ``Bundle``): each handle is one
-socket object on each side.  Every socket is non-blocking (setblocking(False)
-right after socket/socketpair/accept/SCM_RIGHTS), so no step can sleep; the
-machine uses no clock, and both kernels are local, so a datagram sent is
-readable at once on both: a run is deterministic.
+connect and the send* steps also report the socket's name afterwards (an
+SO_PASSCRED autobind shows at once), and after every step the invariant
+compares select() readiness of every open handle.
 
-Recorded per run: how many sequences (machine instances, shrinking included)
-and steps (rule calls) ran, in :data:`STATS` (printed by conftest.py at the
-end of the session).  Known kernel bugs that the machine steps around are in
-:data:`KNOWN_BUGS` (each with its regression test in test_regressions.py).
+Sockets are logical handles (a hypothesis ``Bundle``): each is one socket
+object per side.  Every socket is non-blocking (setblocking(False) right
+after socket/socketpair/accept/SCM_RIGHTS), so no step can sleep; the machine
+has no clock, and both kernels are local, so what is sent is readable at once
+on both.  The one source of timing on Linux, its asynchronous unix_gc, is kept
+out by :class:`InflightModel` (the determinism guard).
+
+Besides the plain rules (handles and names drawn uniformly), targeted rules
+pick, from Linux's side-effect-free view, handles that get somewhere (bound
+sockets to listen on, listeners to connect to and accept from, readable
+sockets to read), and macro rules chain steps (socket+bind+listen,
+socket+connect, a burst of sends after a small SO_SNDBUF): each of their
+steps is compared like any other.
+
+STATS counts, per machine, sequences (machine instances, shrinking included),
+steps (compared syscall steps) and steps per kind; conftest.py prints them at
+the end of the session.  KNOWN_BUGS lists the kernel bugs the machine steps
+around (each with a strict-xfail repro in test_regressions.py).
 """
 
 from __future__ import annotations
@@ -91,11 +104,11 @@ def stats_for(label: str) -> Counter[str]:
 
 #: Kernel bugs the machine knows about and steps around, so that it can find
 #: others.  name -> one line.  Each has a strict-xfail regression test in
-#: test_regressions.py and exactly one guard in this file (search for the
-#: name): either a strategy that leaves the bug's trigger out, or a signature
-#: in SIGNATURES that drops (``assume``) only a sequence whose mismatch is
-#: exactly that bug's symptom.  When a bug is fixed, delete its entry: the
-#: machine covers that ground again.
+#: test_regressions.py and one guard here (search for the name): a strategy
+#: that leaves its trigger out, ``UnixMachine.guard`` dropping (``assume``) a
+#: sequence at its trigger, or a signature in SIGNATURES dropping only a
+#: sequence whose mismatch is exactly its symptom.  When a bug is fixed,
+#: delete its entry and its guard: the machine covers that ground again.
 KNOWN_BUGS: dict[str, str] = {
     "unix-gc-on-every-fput": (
         "UnixOps.put runs unix_gc whenever a reference to an AF_UNIX file goes, so a dead in-flight cycle "
@@ -119,6 +132,7 @@ def known(bug: str) -> bool:
 # ------------------------------------------------------------------ vocabulary
 
 TYPES = {"STREAM": socket.SOCK_STREAM, "DGRAM": socket.SOCK_DGRAM, "SEQPACKET": socket.SOCK_SEQPACKET}
+TYPE_NAMES: dict[int, str] = {int(v): k for k, v in TYPES.items()}
 RECV_FLAGS = {
     "PEEK": socket.MSG_PEEK,
     "TRUNC": socket.MSG_TRUNC,
@@ -150,6 +164,7 @@ PATHS = ["path0", "path1", "path2"]
 NAMES = [*PATHS, "abs0", "abs1", "abs2", "empty", "nodir"]
 
 SIZES = st.integers(min_value=0, max_value=300)
+BACKLOGS = st.integers(min_value=0, max_value=3)
 
 
 def _flags(table: Mapping[str, int]) -> st.SearchStrategy[frozenset[str]]:
@@ -183,6 +198,13 @@ def _outcome_of_exception(exc: BaseException) -> tuple:
     if isinstance(exc, OSError) and exc.errno is not None:
         return ("err", errno.errorcode.get(exc.errno, str(exc.errno)))
     return ("exc", type(exc).__name__)
+
+
+def _outcome_class(rule_name: str, outcome: tuple) -> str:
+    """"ok", an errno name, or for the steps that also report a name, the syscall's part of it."""
+    if outcome[0] == "ok" and rule_name in ("connect", "send", "sendto", "sendmsg_rights"):
+        outcome = outcome[1][0]
+    return "ok" if outcome[0] == "ok" else str(outcome[-1])
 
 
 def _as_bytes(value: Any) -> Any:
@@ -500,6 +522,7 @@ class UnixMachine(RuleBasedStateMachine):
         want, want_new = self._run(self.host, op)
         got, got_new = self._run(self.emu, op)
         self.last = want
+        self.stats[f"outcome:{rule_name}:{_outcome_class(rule_name, want)}"] += 1
         if want != got or len(want_new) != len(got_new):
             for s in want_new + got_new:
                 with contextlib.suppress(Exception):
@@ -656,16 +679,22 @@ class UnixMachine(RuleBasedStateMachine):
 
     @rule(h=socks, to=st.one_of(st.sampled_from(NAMES), socks))
     def connect(self, h: int, to: Any) -> None:
+        self.do_connect(h, to)
+
+    def do_connect(self, h: int, to: Any) -> None:
         self.then_name(f"connect(h{h}, {to})", h, lambda side: side.sock(h).connect(side.target(to)))
         if self.last[0] == "ok" and self.last[1][0][0] == "ok":
             self.model.connected(self.host, h, to, self.kind(h))
 
-    @rule(h=socks, backlog=st.integers(min_value=0, max_value=3))
+    @rule(h=socks, backlog=BACKLOGS)
     def listen(self, h: int, backlog: int) -> None:
         self.both(f"listen(h{h}, {backlog})", lambda side: side.sock(h).listen(backlog), h)
 
     @rule(target=socks, h=socks)
     def accept(self, h: int) -> Any:
+        return self.do_accept(h)
+
+    def do_accept(self, h: int) -> Any:
         def op(side: Side) -> Any:
             c, addr = side.sock(h).accept()
             self._nonblocking(side, c)
@@ -684,12 +713,32 @@ class UnixMachine(RuleBasedStateMachine):
 
     @rule(h=socks, size=SIZES, flags=_flags(SEND_FLAGS))
     def send(self, h: int, size: int, flags: frozenset[str]) -> None:
+        self.do_send(h, size, flags)
+
+    @rule(h=socks, count=st.integers(min_value=1, max_value=14), size=SIZES, flags=_flags(SEND_FLAGS),
+          sndbuf=st.none() | st.sampled_from([1, 2304, 4096]), to=st.none() | socks)
+    def send_burst(self, h: int, count: int, size: int, flags: frozenset[str], sndbuf: int | None, to: Any) -> None:
+        """``count`` sends (or sendtos to ``to``'s name) in a row, after setting a small SO_SNDBUF if
+        ``sndbuf``; each a compared step: reaches a full send buffer or a full max_dgram_qlen queue."""
+        if sndbuf is not None:
+            self.both(f"setsockopt(h{h}, SO_SNDBUF, {sndbuf})",
+                      lambda side: side.sock(h).setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, sndbuf), h)
+        for _ in range(count):
+            if to is None:
+                self.do_send(h, size, flags)
+            else:
+                self.do_sendto(h, size, flags, to)
+
+    def do_send(self, h: int, size: int, flags: frozenset[str]) -> None:
         data = self._data(size)
         mask = _mask(SEND_FLAGS, flags)
         self.then_name(f"send(h{h}, {size}, {sorted(flags)})", h, lambda side: side.sock(h).send(data, mask), size=size)
 
     @rule(h=socks, size=SIZES, flags=_flags(SEND_FLAGS), to=st.one_of(st.sampled_from(NAMES), socks))
     def sendto(self, h: int, size: int, flags: frozenset[str], to: Any) -> None:
+        self.do_sendto(h, size, flags, to)
+
+    def do_sendto(self, h: int, size: int, flags: frozenset[str], to: Any) -> None:
         data = self._data(size)
         mask = _mask(SEND_FLAGS, flags)
         self.then_name(f"sendto(h{h}, {size}, {sorted(flags)}, {to})", h,
@@ -736,6 +785,9 @@ class UnixMachine(RuleBasedStateMachine):
 
     @rule(target=socks, h=socks, size=SIZES, ancsize=st.sampled_from(ANC_SIZES), flags=_flags(RECVMSG_FLAGS))
     def recvmsg(self, h: int, size: int, ancsize: int, flags: frozenset[str]) -> Any:
+        return self.do_recvmsg(h, size, ancsize, flags)
+
+    def do_recvmsg(self, h: int, size: int, ancsize: int, flags: frozenset[str]) -> Any:
         mask = _mask(RECVMSG_FLAGS, flags)
 
         def op(side: Side) -> Any:
@@ -765,6 +817,103 @@ class UnixMachine(RuleBasedStateMachine):
             if self.last[1][2] & socket.MSG_CTRUNC:
                 self.model.read(h)
         return arrived
+
+    # --- targeted: the same steps, on handles chosen (from Linux's side-effect-free view) so
+    # that they get somewhere: uniform choices almost never make a listener, a client of it
+    # and an accept line up.
+
+    def _handles(self, want: Callable[[Any], bool]) -> list[int]:
+        found = []
+        for h, s in sorted(self.host.socks.items()):
+            with contextlib.suppress(OSError):
+                if want(s):
+                    found.append(h)
+        return found
+
+    @staticmethod
+    def _listening(s: Any) -> bool:
+        return bool(s.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN))
+
+    @staticmethod
+    def _bound(s: Any) -> bool:
+        return s.getsockname() not in ("", None)
+
+    @staticmethod
+    def _connected(s: Any) -> bool:
+        try:
+            s.getpeername()
+            return True
+        except OSError:
+            return False
+
+    def _may_listen(self, s: Any) -> bool:
+        return s.type != socket.SOCK_DGRAM and self._bound(s) and not self._listening(s) and not self._connected(s)
+
+    def _may_connect(self, s: Any) -> bool:
+        return s.type != socket.SOCK_DGRAM and not self._listening(s) and not self._connected(s)
+
+    @staticmethod
+    def _readable(s: Any) -> bool:
+        return bool(select.select([s], [], [], 0)[0])
+
+    @rule(target=socks, kind=st.sampled_from(["SEQPACKET", "STREAM"]), name=st.sampled_from(NAMES), backlog=BACKLOGS)
+    def make_listener(self, kind: str, name: str, backlog: int) -> Any:
+        """socket(), bind(), listen(): three steps, each compared."""
+        new = self.socket_(kind)
+        for h in new.values:
+            self.bind(h, name)
+            self.listen(h, backlog)
+        return new
+
+    @precondition(lambda self: self._handles(self._listening))
+    @rule(target=socks, data=st.data(), same_type=st.booleans())
+    def make_client(self, data: st.DataObject, same_type: bool) -> Any:
+        """socket() of a listener's type (or another), then connect() to it: two steps, each compared."""
+        to = data.draw(st.sampled_from(self._handles(self._listening)), label="to")
+        kind = TYPE_NAMES[self.kind(to)] if same_type else data.draw(st.sampled_from(sorted(TYPES)), label="kind")
+        new = self.socket_(kind)
+        for h in new.values:
+            self.do_connect(h, to)
+        return new
+
+    @precondition(lambda self: self._handles(self._may_listen))
+    @rule(data=st.data(), backlog=BACKLOGS)
+    def listen_bound(self, data: st.DataObject, backlog: int) -> None:
+        h = data.draw(st.sampled_from(self._handles(self._may_listen)), label="h")
+        self.both(f"listen(h{h}, {backlog})", lambda side: side.sock(h).listen(backlog), h)
+
+    @precondition(lambda self: self._handles(self._listening) and self._handles(self._may_connect))
+    @rule(data=st.data())
+    def connect_listener(self, data: st.DataObject) -> None:
+        h = data.draw(st.sampled_from(self._handles(self._may_connect)), label="h")
+        kind = self.kind(h)
+        listeners = self._handles(self._listening)
+        same = [x for x in listeners if self.kind(x) == kind]
+        to = data.draw(st.sampled_from(same or listeners), label="to")
+        self.do_connect(h, to)
+
+    @precondition(lambda self: self._handles(lambda s: s.type == socket.SOCK_DGRAM and self._bound(s)))
+    @rule(data=st.data(), size=SIZES, flags=_flags(SEND_FLAGS), connect=st.booleans())
+    def dgram_to_bound(self, data: st.DataObject, size: int, flags: frozenset[str], connect: bool) -> None:
+        """connect() or sendto() a DGRAM socket to a bound DGRAM socket."""
+        h = data.draw(st.sampled_from(self._handles(lambda s: s.type == socket.SOCK_DGRAM)), label="h")
+        to = data.draw(st.sampled_from(self._handles(lambda s: s.type == socket.SOCK_DGRAM and self._bound(s))),
+                       label="to")
+        if connect:
+            self.do_connect(h, to)
+        else:
+            self.do_sendto(h, size, flags, to)
+
+    @precondition(lambda self: self._handles(self._listening))
+    @rule(target=socks, data=st.data())
+    def accept_listener(self, data: st.DataObject) -> Any:
+        return self.do_accept(data.draw(st.sampled_from(self._handles(self._listening)), label="h"))
+
+    @precondition(lambda self: self._handles(self._readable))
+    @rule(target=socks, data=st.data(), size=SIZES, ancsize=st.sampled_from(ANC_SIZES), flags=_flags(RECVMSG_FLAGS))
+    def recvmsg_readable(self, data: st.DataObject, size: int, ancsize: int, flags: frozenset[str]) -> Any:
+        return self.do_recvmsg(data.draw(st.sampled_from(self._handles(self._readable)), label="h"),
+                               size, ancsize, flags)
 
     # --- options --------------------------------------------------------------------------
 
