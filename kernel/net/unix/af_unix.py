@@ -142,6 +142,13 @@ def unix_autobind(sk: UnixSock) -> int:
     return -uapi.ENOSPC
 
 
+def unix_autobind_passcred(sk: UnixSock) -> int:
+    """connect/sendmsg: an unnamed socket with SO_PASSCRED gets an autobind name first."""
+    if sk.sock_flag(SOCK_PASSCRED) and sk.addr is None:
+        return unix_autobind(sk)
+    return 0
+
+
 def unix_bind(sock: Socket, addr: bytes) -> int:
     sk = unix_sk(sock)
     if len(addr) == SUN_PATH_OFFSET and struct.unpack_from("<H", addr)[0] == uapi.AF_UNIX:
@@ -370,10 +377,9 @@ class UnixStreamOps(UnixOps):
         err = unix_validate_addr(addr)
         if err:
             return err
-        if sk.sock_flag(SOCK_PASSCRED) and sk.addr is None:
-            err = unix_autobind(sk)
-            if err:
-                return err
+        err = unix_autobind_passcred(sk)
+        if err:
+            return err
         timeo = sk.sndtimeo(bool(flags & uapi.O_NONBLOCK))
         while True:
             other = unix_find_other(sk.host, addr, sk.sk_type)
@@ -527,10 +533,9 @@ class UnixDgramOps(UnixOps):
             err = unix_validate_addr(addr)
             if err:
                 return err
-            if sk.sock_flag(SOCK_PASSCRED) and sk.addr is None:
-                err = unix_autobind(sk)
-                if err:
-                    return err
+            err = unix_autobind_passcred(sk)
+            if err:
+                return err
             found = unix_find_other(sk.host, addr, sk.sk_type)
             if isinstance(found, int):
                 return found

@@ -11,7 +11,6 @@ SEQPACKET: ENOTCONN unless connected, addresses ignored, EOF as 0.
 """
 from __future__ import annotations
 
-import struct
 from typing import TYPE_CHECKING
 
 from kernel import uapi
@@ -20,7 +19,6 @@ from kernel.net.scm import ScmCookie, scm_send
 from kernel.net.sock import (
     RCV_SHUTDOWN,
     SOCK_DEAD,
-    SOCK_PASSCRED,
     SS_UNCONNECTED,
     TCP_CLOSE,
     TCP_ESTABLISHED,
@@ -30,7 +28,7 @@ from kernel.net.sock import (
 from kernel.net.uaccess import MsgHdr
 from kernel.net.unix.af_unix import (
     UnixSock,
-    unix_autobind,
+    unix_autobind_passcred,
     unix_dgram_disconnected,
     unix_find_other,
     unix_recvq_full,
@@ -69,10 +67,9 @@ async def _dgram_send(proc: Process, sk: UnixSock, msg: MsgHdr, size: int, flags
         err = unix_validate_addr(sunaddr)
         if err:
             return err
-    if sk.sock_flag(SOCK_PASSCRED) and sk.addr is None:
-        err = unix_autobind(sk)
-        if err:
-            return err
+    err = unix_autobind_passcred(sk)
+    if err:
+        return err
     if size > sk.sk_sndbuf - 32:
         return -uapi.EMSGSIZE
     data_len = 0
@@ -239,5 +236,3 @@ async def unix_seqpacket_recvmsg(proc: Process, sock: Socket, msg: MsgHdr, size:
         return -uapi.ENOTCONN
     return await unix_dgram_recvmsg(proc, sock, msg, size, flags)
 
-
-_ = struct

@@ -310,6 +310,3 @@ async def unix_stream_recvmsg(proc: Process, sock: Socket, msg: MsgHdr, size: in
             f.fput()
     return copied if copied else err
 
-
-def unix_stream_peer(sk: UnixSock) -> UnixSock | None:
-    return sk.peer
