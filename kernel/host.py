@@ -12,15 +12,17 @@ import random
 from collections.abc import Iterable
 from typing import Any
 
+import kernel.drivers.net.loopback  # noqa: F401  (registers lo for every namespace)
 import kernel.net.unix  # noqa: F401,E402  (af_unix_init: registers AF_UNIX at boot)
 from kernel import uapi
 from kernel.clock import Clock, RealClock
 from kernel.fs.file import File
 from kernel.fs.namei import VFS
 from kernel.fs.null import null_fops
+from kernel.net.core.net_namespace import Net
 from kernel.process import ALL_CAPS, Process
 
-DEFAULT_SYSCTLS: dict[str, int] = {
+DEFAULT_SYSCTLS: dict[str, Any] = {
     "net.core.rmem_default": 212992,
     "net.core.rmem_max": 212992,
     "net.core.wmem_default": 212992,
@@ -28,6 +30,35 @@ DEFAULT_SYSCTLS: dict[str, int] = {
     "net.core.somaxconn": 4096,
     "net.unix.max_dgram_qlen": 10,
     "fs.file-max": 1 << 20,
+    "net.core.netdev_max_backlog": 1000,
+    "net.core.optmem_max": 131072,
+    "net.ipv4.ip_forward": 0,
+    "net.ipv4.ip_nonlocal_bind": 0,
+    "net.ipv4.ip_default_ttl": 64,
+    "net.ipv4.ip_local_port_range": (32768, 60999),
+    "net.ipv4.ip_unprivileged_port_start": 1024,
+    "net.ipv4.ip_no_pmtu_disc": 0,
+    "net.ipv4.ipfrag_time": 30,
+    "net.ipv4.ipfrag_high_thresh": 4 * 1024 * 1024,
+    "net.ipv4.ipfrag_low_thresh": 3 * 1024 * 1024,
+    "net.ipv4.icmp_echo_ignore_all": 0,
+    "net.ipv4.icmp_echo_ignore_broadcasts": 1,
+    "net.ipv4.icmp_ratelimit": 1000,
+    "net.ipv4.icmp_ratemask": 6168,
+    "net.ipv4.icmp_msgs_per_sec": 1000,
+    "net.ipv4.icmp_msgs_burst": 50,
+    "net.ipv4.ping_group_range": (1, 0),
+    "net.ipv4.udp_rmem_min": 4096,
+    "net.ipv4.udp_wmem_min": 4096,
+    "net.ipv4.raw_l3mdev_accept": 1,
+    "net.ipv4.neigh.default.base_reachable_time_ms": 30000,
+    "net.ipv4.neigh.default.retrans_time_ms": 1000,
+    "net.ipv4.neigh.default.delay_first_probe_time": 5,
+    "net.ipv4.neigh.default.gc_stale_time": 60,
+    "net.ipv4.neigh.default.ucast_solicit": 3,
+    "net.ipv4.neigh.default.mcast_solicit": 3,
+    "net.ipv4.neigh.default.unres_qlen": 101,
+    "net.ipv4.neigh.default.unres_qlen_bytes": 212992,
 }
 
 
@@ -46,8 +77,9 @@ class Host:
         self.max_processes = max_processes
         self.nr_files = 0
         self.vfs = VFS()
-        self.sysctl: dict[str, int] = dict(DEFAULT_SYSCTLS)
+        self.sysctl: dict[str, Any] = dict(DEFAULT_SYSCTLS)
         self.net: dict[str, Any] = {}  # per-family namespaces (e.g. "unix": UnixNamespace)
+        self.netns = Net(self)  # struct net: devices, routes, protocol state
         self.fd_close_hooks: list[Any] = []
 
     def spawn(self, uid: int = 0, gid: int = 0, caps: Iterable[int] | None = None) -> Process:

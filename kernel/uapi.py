@@ -58,6 +58,14 @@ EHOSTUNREACH: Final = _errno.EHOSTUNREACH
 EALREADY: Final = _errno.EALREADY
 EINPROGRESS: Final = _errno.EINPROGRESS
 EWOULDBLOCK: Final = EAGAIN
+EBUSY: Final = _errno.EBUSY
+ENXIO: Final = _errno.ENXIO
+ENOPKG: Final = _errno.ENOPKG
+EHOSTDOWN: Final = _errno.EHOSTDOWN
+ENOMSG: Final = _errno.ENOMSG
+EPROTO: Final = _errno.EPROTO
+ERANGE: Final = _errno.ERANGE
+ENOSR: Final = _errno.ENOSR
 
 
 def errno_name(number: int) -> str:
@@ -232,6 +240,163 @@ IPPROTO_ICMP: Final = 1
 IPPROTO_TCP: Final = 6
 IPPROTO_UDP: Final = 17
 IPPROTO_RAW: Final = 255
+IPPROTO_IGMP: Final = 2
+IPPROTO_IPIP: Final = 4
+IPPROTO_EGP: Final = 8
+IPPROTO_UDPLITE: Final = 136
+IPPROTO_SCTP: Final = 132
+IPPROTO_MPTCP: Final = 262
+IPPROTO_MAX: Final = 263
+
+# --- SOL_IP options (linux/in.h) --------------------------------------------
+IP_TOS: Final = 1
+IP_TTL: Final = 2
+IP_HDRINCL: Final = 3
+IP_OPTIONS: Final = 4
+IP_ROUTER_ALERT: Final = 5
+IP_RECVOPTS: Final = 6
+IP_RETOPTS: Final = 7
+IP_PKTINFO: Final = 8
+IP_PKTOPTIONS: Final = 9
+IP_MTU_DISCOVER: Final = 10
+IP_RECVERR: Final = 11
+IP_RECVTTL: Final = 12
+IP_RECVTOS: Final = 13
+IP_MTU: Final = 14
+IP_FREEBIND: Final = 15
+IP_IPSEC_POLICY: Final = 16
+IP_XFRM_POLICY: Final = 17
+IP_PASSSEC: Final = 18
+IP_TRANSPARENT: Final = 19
+IP_ORIGDSTADDR: Final = 20
+IP_RECVORIGDSTADDR: Final = IP_ORIGDSTADDR
+IP_MINTTL: Final = 21
+IP_NODEFRAG: Final = 22
+IP_CHECKSUM: Final = 23
+IP_BIND_ADDRESS_NO_PORT: Final = 24
+IP_RECVFRAGSIZE: Final = 25
+IP_RECVERR_RFC4884: Final = 26
+IP_MULTICAST_IF: Final = 32
+IP_MULTICAST_TTL: Final = 33
+IP_MULTICAST_LOOP: Final = 34
+IP_ADD_MEMBERSHIP: Final = 35
+IP_DROP_MEMBERSHIP: Final = 36
+IP_UNBLOCK_SOURCE: Final = 37
+IP_BLOCK_SOURCE: Final = 38
+IP_ADD_SOURCE_MEMBERSHIP: Final = 39
+IP_DROP_SOURCE_MEMBERSHIP: Final = 40
+IP_MSFILTER: Final = 41
+IP_MULTICAST_ALL: Final = 49
+IP_UNICAST_IF: Final = 50
+IP_LOCAL_PORT_RANGE: Final = 51
+IP_PROTOCOL: Final = 52
+
+IP_PMTUDISC_DONT: Final = 0
+IP_PMTUDISC_WANT: Final = 1
+IP_PMTUDISC_DO: Final = 2
+IP_PMTUDISC_PROBE: Final = 3
+IP_PMTUDISC_INTERFACE: Final = 4
+IP_PMTUDISC_OMIT: Final = 5
+
+IP_DEFAULT_MULTICAST_TTL: Final = 1
+IP_DEFAULT_MULTICAST_LOOP: Final = 1
+
+INADDR_ANY: Final = 0x00000000
+INADDR_BROADCAST: Final = 0xFFFFFFFF
+INADDR_NONE: Final = 0xFFFFFFFF
+INADDR_LOOPBACK: Final = 0x7F000001
+INADDR_ALLHOSTS_GROUP: Final = 0xE0000001
+
+# --- SOL_UDP / SOL_RAW options (linux/udp.h, linux/icmp.h) -------------------
+UDP_CORK: Final = 1
+UDP_ENCAP: Final = 100
+UDP_NO_CHECK6_TX: Final = 101
+UDP_NO_CHECK6_RX: Final = 102
+UDP_SEGMENT: Final = 103
+UDP_GRO: Final = 104
+ICMP_FILTER: Final = 1
+
+# --- error queue (linux/errqueue.h) -----------------------------------------
+SO_EE_ORIGIN_NONE: Final = 0
+SO_EE_ORIGIN_LOCAL: Final = 1
+SO_EE_ORIGIN_ICMP: Final = 2
+SO_EE_ORIGIN_ICMP6: Final = 3
+SO_EE_ORIGIN_TXSTATUS: Final = 4
+
+# --- ICMP types and codes (linux/icmp.h) ------------------------------------
+ICMP_ECHOREPLY: Final = 0
+ICMP_DEST_UNREACH: Final = 3
+ICMP_SOURCE_QUENCH: Final = 4
+ICMP_REDIRECT: Final = 5
+ICMP_ECHO: Final = 8
+ICMP_TIME_EXCEEDED: Final = 11
+ICMP_PARAMETERPROB: Final = 12
+ICMP_TIMESTAMP: Final = 13
+ICMP_TIMESTAMPREPLY: Final = 14
+ICMP_INFO_REQUEST: Final = 15
+ICMP_INFO_REPLY: Final = 16
+ICMP_ADDRESS: Final = 17
+ICMP_ADDRESSREPLY: Final = 18
+NR_ICMP_TYPES: Final = 18
+ICMP_NET_UNREACH: Final = 0
+ICMP_HOST_UNREACH: Final = 1
+ICMP_PROT_UNREACH: Final = 2
+ICMP_PORT_UNREACH: Final = 3
+ICMP_FRAG_NEEDED: Final = 4
+ICMP_SR_FAILED: Final = 5
+ICMP_NET_UNKNOWN: Final = 6
+ICMP_HOST_UNKNOWN: Final = 7
+ICMP_HOST_ISOLATED: Final = 8
+ICMP_NET_ANO: Final = 9
+ICMP_HOST_ANO: Final = 10
+ICMP_NET_UNR_TOS: Final = 11
+ICMP_HOST_UNR_TOS: Final = 12
+ICMP_PKT_FILTERED: Final = 13
+ICMP_PREC_VIOLATION: Final = 14
+ICMP_PREC_CUTOFF: Final = 15
+NR_ICMP_UNREACH: Final = 15
+ICMP_EXC_TTL: Final = 0
+ICMP_EXC_FRAGTIME: Final = 1
+
+# --- AF_PACKET (linux/if_packet.h, linux/if_ether.h) -------------------------
+ETH_P_ALL: Final = 0x0003
+ETH_P_IP: Final = 0x0800
+ETH_P_ARP: Final = 0x0806
+ETH_P_IPV6: Final = 0x86DD
+PACKET_HOST: Final = 0
+PACKET_BROADCAST: Final = 1
+PACKET_MULTICAST: Final = 2
+PACKET_OTHERHOST: Final = 3
+PACKET_OUTGOING: Final = 4
+PACKET_ADD_MEMBERSHIP: Final = 1
+PACKET_DROP_MEMBERSHIP: Final = 2
+PACKET_RECV_OUTPUT: Final = 3
+PACKET_RX_RING: Final = 5
+PACKET_STATISTICS: Final = 6
+PACKET_AUXDATA: Final = 8
+PACKET_ORIGDEV: Final = 9
+PACKET_VERSION: Final = 10
+PACKET_IGNORE_OUTGOING: Final = 23
+PACKET_MR_MULTICAST: Final = 0
+PACKET_MR_PROMISC: Final = 1
+PACKET_MR_ALLMULTI: Final = 2
+PACKET_MR_UNICAST: Final = 3
+
+# --- interfaces and socket ioctls (linux/if.h, linux/sockios.h) --------------
+IFNAMSIZ: Final = 16
+SIOCGIFNAME: Final = 0x8910
+SIOCGIFCONF: Final = 0x8912
+SIOCGIFFLAGS: Final = 0x8913
+SIOCSIFFLAGS: Final = 0x8914
+SIOCGIFADDR: Final = 0x8915
+SIOCSIFADDR: Final = 0x8916
+SIOCGIFBRDADDR: Final = 0x8919
+SIOCGIFNETMASK: Final = 0x891B
+SIOCGIFMTU: Final = 0x8921
+SIOCSIFMTU: Final = 0x8922
+SIOCGIFHWADDR: Final = 0x8927
+SIOCGIFINDEX: Final = 0x8933
+SIOCGSTAMP: Final = 0x8906
 
 # --- sys_socketcall numbers (linux/net.h) -----------------------------------
 SYS_SOCKET: Final = 1

@@ -1,11 +1,22 @@
-"""struct sk_buff, as far as socket queues need it.
+"""struct sk_buff: the one buffer for socket queues and for packets.
 
-A buffer carries its bytes, how much of them a stream reader already took
+Queue use (AF_UNIX): a buffer carries its bytes, how much of them a stream reader already took
 (``consumed``), the sender's credentials (its address is read from the owner ``sk`` at receive time), passed files
 (SCM_RIGHTS), and ``truesize``: the memory charged to its owner socket
 (sk_wmem_alloc for AF_UNIX) until it is freed.  ``skb_truesize`` reproduces
 Linux's SKB_TRUESIZE on x86_64 (kmalloc buckets + struct sk_buff + page frags)
 so buffer-full points match the reference kernel.
+
+Packet use (AF_INET, AF_PACKET, devices): the bytes live in ``head`` (a
+bytearray, or read-only bytes for a received frame) between ``doff`` and
+``tail``, with headroom before ``doff`` so lower layers ``push`` their headers
+without copying, as skb_push/skb_pull/skb_put/skb_reserve do.  Header
+positions are absolute offsets into ``head`` (``mac_header``,
+``network_header``, ``transport_header``; -1 when unset).  ``dev``,
+``protocol`` (the ethertype, host order), ``pkt_type`` (PACKET_HOST ...) and
+``cb`` (per-layer scratch, like skb->cb: IPCB options, fragment state) follow
+the packet through the stack.  ``clone`` shares the bytes (never mutate
+``head`` of a received or cloned skb; ``copy`` when a layer must rewrite).
 """
 from __future__ import annotations
 
@@ -41,10 +52,23 @@ def skb_truesize(linear: int, frags: int = 0) -> int:
     return kmalloc_size(_align(linear, 64) + SKB_SHINFO) + SKB_HEAD + _align(frags, PAGE_SIZE)
 
 
-class SkBuff:
-    """A packet buffer on a socket queue."""
+MAX_HEADER = 128  # LL_MAX_HEADER + 48: headroom for Ethernet + IPv4 (+ options) + TCP
 
-    __slots__ = ("data", "consumed", "cred", "fp", "truesize", "destructor", "sk", "oob", "embryo", "fp_release", "peeked")
+# skb->pkt_type (include/uapi/linux/if_packet.h)
+PACKET_HOST = 0
+PACKET_BROADCAST = 1
+PACKET_MULTICAST = 2
+PACKET_OTHERHOST = 3
+PACKET_OUTGOING = 4
+PACKET_LOOPBACK = 5
+
+
+class SkBuff:
+    """A buffer on a socket queue, or a packet on its way through the stack."""
+
+    __slots__ = ("data", "consumed", "cred", "fp", "truesize", "destructor", "sk", "oob", "embryo", "fp_release", "peeked",
+                 "head", "doff", "tail", "mac_header", "network_header", "transport_header",
+                 "dev", "protocol", "pkt_type", "cb", "tstamp", "skb_iif", "mark", "priority")
 
     def __init__(self, data: bytes, truesize: int = 0) -> None:
         self.data = data
@@ -58,6 +82,20 @@ class SkBuff:
         self.fp_release: Callable[[list[File]], None] | None = None  # told when passed files drop
         self.embryo: Any = None
         self.peeked = False  # a zero-length datagram already seen by MSG_PEEK at an offset  # AF_UNIX: the new sock a connect() queues on a listener
+        self.head: bytearray | bytes = b""
+        self.doff = 0
+        self.tail = 0
+        self.mac_header = -1
+        self.network_header = -1
+        self.transport_header = -1
+        self.dev: Any = None
+        self.protocol = 0
+        self.pkt_type = PACKET_HOST
+        self.cb: dict[str, Any] = {}
+        self.tstamp = 0.0
+        self.skb_iif = 0
+        self.mark = 0
+        self.priority = 0
 
     def __len__(self) -> int:
         return len(self.data) - self.consumed
@@ -73,3 +111,118 @@ class SkBuff:
                 self.fp_release(files)
             for f in files:
                 f.fput()
+
+    # --- packet buffer operations (skb_reserve/push/pull/put/trim) ------------
+
+    @property
+    def len(self) -> int:
+        """skb->len: bytes between data and tail."""
+        return self.tail - self.doff
+
+    def headroom(self) -> int:
+        return self.doff
+
+    def reserve(self, n: int) -> None:
+        """skb_reserve: grow headroom of an empty buffer."""
+        self.doff += n
+        self.tail += n
+
+    def put(self, n: int) -> int:
+        """skb_put: extend the data area at the tail; returns the old tail offset."""
+        old = self.tail
+        self.tail += n
+        if self.tail > len(self.head):
+            assert isinstance(self.head, bytearray)
+            self.head.extend(bytes(self.tail - len(self.head)))
+        return old
+
+    def put_data(self, data: bytes | memoryview) -> None:
+        """skb_put_data: append bytes at the tail."""
+        old = self.put(len(data))
+        self.head[old:self.tail] = data  # type: ignore[index]
+
+    def push(self, n: int) -> int:
+        """skb_push: prepend n bytes of header room; returns the new data offset."""
+        if n > self.doff:
+            # skb_cow_head: reallocate with more headroom (never happens with MAX_HEADER)
+            grow = max(n - self.doff, MAX_HEADER)
+            self.head = bytearray(grow) + bytes(self.head)
+            self.doff += grow
+            self.tail += grow
+            for attr in ("mac_header", "network_header", "transport_header"):
+                if getattr(self, attr) >= 0:
+                    setattr(self, attr, getattr(self, attr) + grow)
+        self.doff -= n
+        return self.doff
+
+    def pull(self, n: int) -> int:
+        """skb_pull: drop n bytes from the front; returns the new data offset.
+
+        Raises ValueError when fewer than n bytes are there (pskb_may_pull
+        failing: callers drop the packet)."""
+        if n > self.tail - self.doff:
+            raise ValueError("skb_pull beyond tail")
+        self.doff += n
+        return self.doff
+
+    def trim(self, length: int) -> None:
+        """skb_trim / pskb_trim_rcsum: keep only the first length data bytes."""
+        if length < self.tail - self.doff:
+            self.tail = self.doff + length
+
+    def view(self) -> memoryview:
+        """The data area, without copying."""
+        return memoryview(self.head)[self.doff:self.tail]
+
+    def tobytes(self) -> bytes:
+        return bytes(self.head[self.doff:self.tail])
+
+    def reset_network_header(self) -> None:
+        self.network_header = self.doff
+
+    def reset_transport_header(self) -> None:
+        self.transport_header = self.doff
+
+    def reset_mac_header(self) -> None:
+        self.mac_header = self.doff
+
+    def network_view(self) -> memoryview:
+        return memoryview(self.head)[self.network_header:self.tail]
+
+    def transport_view(self) -> memoryview:
+        return memoryview(self.head)[self.transport_header:self.tail]
+
+    def mac_view(self) -> memoryview:
+        return memoryview(self.head)[self.mac_header:self.tail]
+
+    def clone(self) -> SkBuff:
+        """skb_clone: a new buffer header sharing the same bytes (read-only use)."""
+        c = SkBuff(b"", truesize=self.truesize)
+        c.head, c.doff, c.tail = self.head, self.doff, self.tail
+        c.mac_header, c.network_header, c.transport_header = self.mac_header, self.network_header, self.transport_header
+        c.dev, c.protocol, c.pkt_type, c.cb = self.dev, self.protocol, self.pkt_type, dict(self.cb)
+        c.tstamp, c.skb_iif, c.mark, c.priority = self.tstamp, self.skb_iif, self.mark, self.priority
+        return c
+
+    def copy(self) -> SkBuff:
+        """skb_copy: a clone with its own writable bytes."""
+        c = self.clone()
+        c.head = bytearray(self.head)
+        return c
+
+
+def alloc_skb(size: int, headroom: int = MAX_HEADER) -> SkBuff:
+    """alloc_skb + skb_reserve(headroom): an empty packet buffer with room for size bytes."""
+    skb = SkBuff(b"", truesize=skb_truesize(headroom + size))
+    skb.head = bytearray(headroom + size)
+    skb.doff = skb.tail = headroom
+    return skb
+
+
+def skb_from_frame(frame: bytes | bytearray, dev: Any = None) -> SkBuff:
+    """A received frame as an skb (netdev_alloc_skb + copy): data covers the whole frame."""
+    skb = SkBuff(b"", truesize=skb_truesize(len(frame)))
+    skb.head = frame
+    skb.doff, skb.tail = 0, len(frame)
+    skb.dev = dev
+    return skb

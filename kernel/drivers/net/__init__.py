@@ -1,0 +1,1 @@
+"""Network device drivers (drivers/net): loopback, veth, test channel, sniffer, ..."""
