@@ -155,6 +155,20 @@ def discover() -> dict[str, Scenario]:
     return dict(sorted(found.items()))
 
 
+def emulated_skip_reason(fn: Scenario) -> str | None:
+    """Why the emulated run of fn is skipped, or None when it runs.
+
+    A scenarios_*.py module whose kernel side does not exist yet sets
+    ``EMULATED_READY = False`` (and ``EMULATED_NOT_READY_REASON``): its
+    scenarios still run on Linux (test_host_*), the emulated run is skipped
+    until the module flips the flag.
+    """
+    module = importlib.import_module(fn.__module__)
+    if getattr(module, "EMULATED_READY", True):
+        return None
+    return str(getattr(module, "EMULATED_NOT_READY_REASON", f"{module.__name__}: emulated side not ready"))
+
+
 def describe_diff(want: list, got: list) -> str:
     """A readable, element-by-element diff of two traces."""
     lines = []

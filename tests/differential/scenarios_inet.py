@@ -1,0 +1,923 @@
+"""AF_INET differential scenarios (issue 3: IPv4, UDP, raw and ping sockets).
+
+Each ``scenario_<area>_<behaviour>(net)`` drives sockets through a
+socket-module-like ``net`` and returns a trace of plain values.  Verified
+against the host Linux kernel (6.18, as root); run with pytest
+(tests/differential) or with
+``python shared/conformance/runner.py tests/differential/scenarios_inet.py``.
+
+Rules: everything happens on loopback: 127.0.0.1, other 127.x.y.z addresses
+(all local on lo), INADDR_ANY binds and the 127.255.255.255 broadcast; never a
+non-loopback address of the machine (the emulated host's eth0 differs), and
+non-local addresses only where the kernel refuses them before routing (bind,
+IP_FREEBIND) or where nothing is sent.  No ports, IP IDs, checksums' values,
+timestamps, pids or fd numbers in a trace: compare them and trace the
+comparison (an autobound port is traced only as "in 32768..60999").  No
+TCP: SOCK_STREAM appears only in socket() creation errors.  No sleeps and no
+threads; "nothing there" checks use MSG_DONTWAIT or select with timeout 0;
+every socket is closed.  Loopback delivery is synchronous, so a datagram (or
+the ICMP error it provokes) is queued when sendto() returns.
+
+The stdlib API cannot express a short sockaddr, an AF_UNSPEC one or a
+foreign family; ``_raw_addr_call`` passes raw sockaddr bytes (libc through
+ctypes on Linux, the client's own syscall path on the emulated kernel).
+
+The host runs net.ipv4.ping_group_range = "1 0" (the default: nobody may
+open ping sockets, so root with gid 0 gets EACCES) and the default
+ip_local_port_range 32768..60999, rmem/wmem_default 212992.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import errno as _errno
+import struct
+
+try:  # under pytest: the package's harness
+    from .harness import attempt, errname
+except ImportError:  # under shared/conformance/runner.py
+    from runner import attempt, errname  # type: ignore[no-redef]
+
+__all__ = ["attempt", "errname"]
+
+#: The emulated run of this module waits for the AF_INET stack (issue 3):
+#: tests/differential/test_differential.py skips it while this is False.
+EMULATED_READY = False
+EMULATED_NOT_READY_REASON = "AF_INET stack not registered yet"
+
+LO = "127.0.0.1"
+ANY = "0.0.0.0"
+NONLOCAL = "198.51.100.7"  # TEST-NET-2: never local, never routed here
+LO_BCAST = "127.255.255.255"
+
+# Linux values absent from Python's socket module (include/uapi/linux/in.h ...)
+IP_TOS = 1
+IP_TTL = 2
+IP_HDRINCL = 3
+IP_OPTIONS = 4
+IP_ROUTER_ALERT = 5
+IP_RECVOPTS = 6
+IP_RETOPTS = 7
+IP_PKTINFO = 8
+IP_PKTOPTIONS = 9
+IP_MTU_DISCOVER = 10
+IP_RECVERR = 11
+IP_RECVTTL = 12
+IP_RECVTOS = 13
+IP_MTU = 14
+IP_FREEBIND = 15
+IP_PASSSEC = 18
+IP_TRANSPARENT = 19
+IP_RECVORIGDSTADDR = 20
+IP_MINTTL = 21
+IP_NODEFRAG = 22
+IP_CHECKSUM = 23
+IP_BIND_ADDRESS_NO_PORT = 24
+IP_RECVFRAGSIZE = 25
+IP_RECVERR_RFC4884 = 26
+IP_MULTICAST_IF = 32
+IP_MULTICAST_TTL = 33
+IP_MULTICAST_LOOP = 34
+IP_ADD_MEMBERSHIP = 35
+IP_DROP_MEMBERSHIP = 36
+IP_MULTICAST_ALL = 49
+IP_UNICAST_IF = 50
+IP_LOCAL_PORT_RANGE = 51
+IP_PROTOCOL = 52
+IP_PMTUDISC_DONT = 0
+IP_PMTUDISC_WANT = 1
+IP_PMTUDISC_DO = 2
+IP_PMTUDISC_PROBE = 3
+IP_PMTUDISC_INTERFACE = 4
+IP_PMTUDISC_OMIT = 5
+SOL_IP = 0
+SOL_UDP = 17
+SOL_RAW = 255
+UDP_CORK = 1
+UDP_SEGMENT = 103
+UDP_GRO = 104
+ICMP_FILTER = 1
+SO_NO_CHECK = 11
+SO_RXQ_OVFL = 40
+SOCK_RDM = 4
+SOCK_DCCP = 6
+MSG_DONTROUTE = 0x4
+MSG_CTRUNC = 0x8
+MSG_TRUNC = 0x20
+MSG_CONFIRM = 0x800
+MSG_ERRQUEUE = 0x2000
+MSG_MORE = 0x8000
+IPPROTO_ICMP = 1
+IPPROTO_TCP = 6
+IPPROTO_UDP = 17
+IPPROTO_RAW = 255
+IPPROTO_MAX = 263
+SO_EE_ORIGIN_LOCAL = 1
+SO_EE_ORIGIN_ICMP = 2
+ICMP_ECHOREPLY = 0
+ICMP_DEST_UNREACH = 3
+ICMP_ECHO = 8
+
+INT = struct.Struct("i")
+PKTINFO = struct.Struct("i4s4s")  # ipi_ifindex, ipi_spec_dst, ipi_addr
+EXTERR = struct.Struct("IBBBBII")  # ee_errno, origin, type, code, pad, info, data
+MREQ = struct.Struct("4s4s")  # imr_multiaddr, imr_interface
+MREQN = struct.Struct("4s4si")  # + imr_ifindex
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _close(*socks) -> None:
+    for s in socks:
+        s.close()
+
+
+def _ip(text: str) -> bytes:
+    return bytes(int(part) for part in text.split("."))
+
+
+def _dotted(raw: bytes) -> str:
+    return ".".join(str(b) for b in raw)
+
+
+def _udp(net, addr=LO, port=0, flags=0):
+    """A UDP socket bound to (addr, port)."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM | flags)
+    s.bind((addr, port))
+    return s
+
+
+def _pair(net):
+    """Two bound UDP sockets on 127.0.0.1, each connected to the other."""
+    a = _udp(net)
+    b = _udp(net)
+    a.connect(b.getsockname())
+    b.connect(a.getsockname())
+    return a, b
+
+
+def _free_port(net) -> int:
+    """A UDP port on 127.0.0.1 that nobody holds (bound once, then closed)."""
+    s = _udp(net)
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def _ephemeral(port: int) -> bool:
+    return 32768 <= port <= 60999
+
+
+def _readable(net, s) -> bool:
+    return s in net.select([s], [], [], 0)[0]
+
+
+def _writable(net, s) -> bool:
+    return s in net.select([], [s], [], 0)[1]
+
+
+def _opt(s, level, name):
+    return s.getsockopt(level, name)
+
+
+def _drain(net, s) -> list:
+    """Every queued datagram (MSG_DONTWAIT until EAGAIN)."""
+    got = []
+    while True:
+        try:
+            got.append(s.recv(65536, net.MSG_DONTWAIT))
+        except BlockingIOError:
+            return got
+
+
+def _cmsgs(ancdata) -> list:
+    """(level, type, data) of each control message, as a list of tuples."""
+    return [(level, kind, bytes(data)) for level, kind, data in ancdata]
+
+
+def _cmsg_types(ancdata) -> list:
+    return [(level, kind, len(data)) for level, kind, data in ancdata]
+
+
+def _cmsg_int(ancdata, level, kind):
+    for lvl, typ, data in ancdata:
+        if lvl == level and typ == kind:
+            if len(data) == 1:
+                return data[0]
+            return INT.unpack_from(data)[0]
+    return None
+
+
+def _pktinfo(ancdata):
+    for lvl, typ, data in ancdata:
+        if lvl == SOL_IP and typ == IP_PKTINFO:
+            ifindex, spec_dst, addr = PKTINFO.unpack(data[: PKTINFO.size])
+            return (ifindex, _dotted(spec_dst), _dotted(addr))
+    return None
+
+
+def _exterr(net, ancdata, own_port=None):
+    """The decoded IP_RECVERR cmsg: errno name, origin, type, code, info,
+    the offender's address (and whether its port is own_port)."""
+    for lvl, typ, data in ancdata:
+        if lvl == SOL_IP and typ == IP_RECVERR:
+            err, origin, ee_type, code, pad, info, ee_data = EXTERR.unpack_from(data)
+            offender = data[EXTERR.size :]
+            family = struct.unpack_from("<H", offender)[0] if len(offender) >= 2 else None
+            out = [
+                _errno.errorcode.get(err, err),
+                origin,
+                ee_type,
+                code,
+                pad,
+                info,
+                ee_data,
+                len(data),
+                family,
+            ]
+            if family == net.AF_INET:
+                out.append(_dotted(offender[4:8]))
+            return tuple(out)
+    return None
+
+
+def _sockaddr_in(addr: str, port: int, family: int = 2) -> bytes:
+    return struct.pack("<H", family) + struct.pack(">H", port) + _ip(addr) + bytes(8)
+
+
+_LIBC = None
+
+
+def _libc():
+    global _LIBC
+    if _LIBC is None:
+        _LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    return _LIBC
+
+
+def _raw_addr_call(net, s, call: str, raw: bytes, data: bytes = b"") -> str:
+    """bind/connect/sendto on s with raw sockaddr bytes; 'ok' or the errno name.
+
+    The stdlib builds every sockaddr from a tuple of the socket's family, so
+    short, AF_UNSPEC and foreign-family addresses need this: libc through
+    ctypes on Linux, the client's syscall path on the emulated kernel.
+    """
+    if hasattr(s, "_sys"):  # the project's client
+        args = {"addr": raw}
+        if call == "sendto":
+            args.update(data=data, flags=net.MSG_DONTWAIT)
+        return errname(s._sys, call, args)
+    libc = _libc()
+    buf = ctypes.create_string_buffer(raw, len(raw))
+    if call == "bind":
+        ret = libc.bind(s.fileno(), buf, len(raw))
+    elif call == "connect":
+        ret = libc.connect(s.fileno(), buf, len(raw))
+    else:
+        ret = libc.sendto(
+            s.fileno(), ctypes.c_char_p(data), ctypes.c_size_t(len(data)), net.MSG_DONTWAIT, buf, len(raw)
+        )
+    if ret < 0:
+        err = ctypes.get_errno()
+        return _errno.errorcode.get(err, str(err))
+    return "ok"
+
+
+def _unspec(port: int = 0, addr: str = ANY) -> bytes:
+    return _sockaddr_in(addr, port, family=0)
+
+
+def _checksum(data: bytes) -> int:
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def _icmp_echo(ident: int, seq: int, payload: bytes, kind: int = ICMP_ECHO) -> bytes:
+    head = struct.pack("!BBHHH", kind, 0, 0, ident, seq)
+    csum = _checksum(head + payload)
+    return struct.pack("!BBHHH", kind, 0, csum, ident, seq) + payload
+
+
+def _ip_header(src: str, dst: str, proto: int, payload_len: int, ttl: int = 64, tos: int = 0, ident: int = 0):
+    head = struct.pack("!BBHHHBBH4s4s", 0x45, tos, 20 + payload_len, ident, 0, ttl, proto, 0, _ip(src), _ip(dst))
+    csum = _checksum(head)
+    return head[:10] + struct.pack("!H", csum) + head[12:]
+
+
+def _ip_fields(packet: bytes) -> tuple:
+    """The stable fields of an IPv4 header: version/IHL, TOS, total length,
+    DF flag, TTL, protocol, header checksum valid, source, destination."""
+    vihl, tos, total, _ident, frag, ttl, proto, _csum = struct.unpack_from("!BBHHHBBH", packet)
+    ihl = (vihl & 15) * 4
+    return (
+        vihl,
+        tos,
+        total,
+        bool(frag & 0x4000),
+        ttl,
+        proto,
+        _checksum(packet[:ihl]) == 0,
+        _dotted(packet[12:16]),
+        _dotted(packet[16:20]),
+    )
+
+
+def _icmp_fields(packet: bytes) -> tuple:
+    """ICMP type, code, checksum valid, and the payload after the 8-byte header."""
+    ihl = (packet[0] & 15) * 4
+    icmp = packet[ihl:]
+    return (icmp[0], icmp[1], _checksum(icmp) == 0, icmp[8:])
+
+
+# ------------------------------------------------------------------ socket()
+
+
+def scenario_socket_inet_dgram_default_protocol(net):
+    """socket(AF_INET, SOCK_DGRAM, 0) is UDP: SO_PROTOCOL reads 17."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [int(s.family), int(s.type), int(s.proto), _opt(s, net.SOL_SOCKET, net.SO_PROTOCOL)]
+    s.close()
+    return trace
+
+
+def scenario_socket_inet_dgram_udp_explicit(net):
+    """IPPROTO_UDP names the same protocol as 0."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM, IPPROTO_UDP)
+    trace = [int(s.proto), _opt(s, net.SOL_SOCKET, net.SO_PROTOCOL), _opt(s, net.SOL_SOCKET, net.SO_TYPE)]
+    s.close()
+    return trace
+
+
+def scenario_socket_inet_so_type_domain_protocol(net):
+    """SO_TYPE / SO_DOMAIN / SO_PROTOCOL of UDP and of raw sockets."""
+    trace = []
+    for kind, proto in (
+        (net.SOCK_DGRAM, 0),
+        (net.SOCK_RAW, IPPROTO_ICMP),
+        (net.SOCK_RAW, IPPROTO_UDP),
+        (net.SOCK_RAW, IPPROTO_RAW),
+    ):
+        s = net.socket(net.AF_INET, kind, proto)
+        trace.append(
+            (
+                _opt(s, net.SOL_SOCKET, net.SO_TYPE),
+                _opt(s, net.SOL_SOCKET, net.SO_DOMAIN),
+                _opt(s, net.SOL_SOCKET, net.SO_PROTOCOL),
+            )
+        )
+        s.close()
+    return trace
+
+
+def scenario_socket_inet_dgram_tcp_protocol(net):
+    """SOCK_DGRAM with IPPROTO_TCP (or ICMP for non-ping, RAW) is EPROTONOSUPPORT."""
+    return [
+        errname(net.socket, net.AF_INET, net.SOCK_DGRAM, IPPROTO_TCP),
+        errname(net.socket, net.AF_INET, net.SOCK_DGRAM, IPPROTO_RAW),
+        errname(net.socket, net.AF_INET, net.SOCK_DGRAM, 132),  # SCTP, not built in
+        errname(net.socket, net.AF_INET, net.SOCK_DGRAM, 200),
+    ]
+
+
+def scenario_socket_inet_stream_udp_protocol(net):
+    """SOCK_STREAM with a datagram or ICMP protocol is EPROTONOSUPPORT."""
+    return [
+        errname(net.socket, net.AF_INET, net.SOCK_STREAM, IPPROTO_UDP),
+        errname(net.socket, net.AF_INET, net.SOCK_STREAM, IPPROTO_ICMP),
+        errname(net.socket, net.AF_INET, net.SOCK_STREAM, IPPROTO_RAW),
+    ]
+
+
+def scenario_socket_inet_protocol_out_of_range(net):
+    """A protocol >= IPPROTO_MAX (263) is EINVAL for every type."""
+    return [
+        errname(net.socket, net.AF_INET, net.SOCK_DGRAM, IPPROTO_MAX),
+        errname(net.socket, net.AF_INET, net.SOCK_RAW, IPPROTO_MAX),
+        errname(net.socket, net.AF_INET, net.SOCK_RAW, 1000),
+        errname(net.socket, net.AF_INET, net.SOCK_STREAM, 4000),
+    ]
+
+
+def scenario_socket_inet_raw_protocol_zero(net):
+    """SOCK_RAW with protocol 0 is EPROTONOSUPPORT (the wildcard needs a protocol)."""
+    return [errname(net.socket, net.AF_INET, net.SOCK_RAW, 0)]
+
+
+def scenario_socket_inet_raw_any_protocol(net):
+    """As root a raw socket takes any protocol in 1..255 (and IPPROTO_RAW)."""
+    trace = []
+    for proto in (IPPROTO_ICMP, 2, IPPROTO_TCP, IPPROTO_UDP, 47, 253, 254, IPPROTO_RAW):
+        s = net.socket(net.AF_INET, net.SOCK_RAW, proto)
+        trace.append((proto, int(s.proto), _opt(s, net.SOL_SOCKET, net.SO_PROTOCOL)))
+        s.close()
+    return trace
+
+
+def scenario_socket_inet_raw_protocol_above_255(net):
+    """A raw protocol in 256..262 still passes inet_create's range check."""
+    trace = []
+    for proto in (256, 262):
+        outcome = attempt(net.socket, net.AF_INET, net.SOCK_RAW, proto)
+        if outcome[0] == "ok":
+            s = outcome[1]
+            trace.append((proto, "ok", _opt(s, net.SOL_SOCKET, net.SO_PROTOCOL)))
+            s.close()
+        else:
+            trace.append((proto, outcome[1]))
+    return trace
+
+
+def scenario_socket_inet_seqpacket_rdm(net):
+    """AF_INET has no SOCK_SEQPACKET, SOCK_RDM or SOCK_DCCP: ESOCKTNOSUPPORT."""
+    return [
+        errname(net.socket, net.AF_INET, net.SOCK_SEQPACKET),
+        errname(net.socket, net.AF_INET, net.SOCK_SEQPACKET, IPPROTO_UDP),
+        errname(net.socket, net.AF_INET, SOCK_RDM),
+        errname(net.socket, net.AF_INET, SOCK_DCCP),
+        errname(net.socket, net.AF_INET, 7),
+        errname(net.socket, net.AF_INET, 9),
+    ]
+
+
+def scenario_socket_inet_bad_type(net):
+    """Type 0 is ESOCKTNOSUPPORT; types >= SOCK_MAX are EINVAL."""
+    return [
+        errname(net.socket, net.AF_INET, 0),
+        errname(net.socket, net.AF_INET, 11),
+        errname(net.socket, net.AF_INET, 999),
+    ]
+
+
+def scenario_socket_inet_bad_type_flags(net):
+    """Unknown bits above the type are EINVAL."""
+    return [
+        errname(net.socket, net.AF_INET, net.SOCK_DGRAM | 0x100),
+        errname(net.socket, net.AF_INET, net.SOCK_DGRAM | 0x40000000),
+        errname(net.socket, net.AF_INET, net.SOCK_RAW | 0x10, IPPROTO_ICMP),
+    ]
+
+
+def scenario_socket_inet_nonblock_flag(net):
+    """SOCK_NONBLOCK: a non-blocking socket, recv is EAGAIN at once."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM | net.SOCK_NONBLOCK)
+    s.bind((LO, 0))
+    trace = [int(s.type), s.getblocking(), s.gettimeout(), errname(s.recv, 10)]
+    s.close()
+    return trace
+
+
+def scenario_socket_inet_cloexec_flag(net):
+    """SOCK_CLOEXEC: the socket is not inheritable."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM | net.SOCK_CLOEXEC | net.SOCK_NONBLOCK)
+    trace = [int(s.type), s.getblocking(), s.get_inheritable()]
+    s.set_inheritable(True)
+    trace.append(s.get_inheritable())
+    s.close()
+    return trace
+
+
+def scenario_socket_inet_raw_nonblock(net):
+    """A SOCK_RAW|SOCK_NONBLOCK socket has nothing to read: EAGAIN."""
+    s = net.socket(net.AF_INET, net.SOCK_RAW | net.SOCK_NONBLOCK, 253)
+    trace = [int(s.type), s.getblocking(), errname(s.recv, 100)]
+    s.close()
+    return trace
+
+
+def scenario_socket_ping_not_permitted(net):
+    """SOCK_DGRAM + IPPROTO_ICMP (ping socket): EACCES while gid 0 is outside ping_group_range."""
+    return [
+        errname(net.socket, net.AF_INET, net.SOCK_DGRAM, IPPROTO_ICMP),
+        errname(net.socket, net.AF_INET, net.SOCK_DGRAM | net.SOCK_NONBLOCK, IPPROTO_ICMP),
+        errname(net.socket, net.AF_INET, net.SOCK_DGRAM | net.SOCK_CLOEXEC, IPPROTO_ICMP),
+    ]
+
+
+def scenario_socket_inet_default_state(net):
+    """A fresh UDP socket: unbound (0.0.0.0, 0), no peer, no pending error."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [s.getsockname(), errname(s.getpeername), _opt(s, net.SOL_SOCKET, net.SO_ERROR)]
+    trace.append((s.getblocking(), s.gettimeout()))
+    s.close()
+    return trace
+
+
+def scenario_socket_inet_raw_default_state(net):
+    """A fresh raw socket: getsockname (0.0.0.0, 0), no peer."""
+    s = net.socket(net.AF_INET, net.SOCK_RAW, IPPROTO_ICMP)
+    trace = [s.getsockname(), errname(s.getpeername)]
+    s.close()
+    return trace
+
+
+def scenario_socket_inet_listen_accept_dgram(net):
+    """listen() and accept() on UDP are EOPNOTSUPP; shutdown unconnected is ENOTCONN."""
+    s = _udp(net)
+    trace = [errname(s.listen, 1), errname(s.accept), errname(s.shutdown, net.SHUT_RDWR)]
+    s.close()
+    return trace
+
+
+def scenario_socket_inet_raw_listen_accept(net):
+    """listen() and accept() on a raw socket are EOPNOTSUPP."""
+    s = net.socket(net.AF_INET, net.SOCK_RAW, IPPROTO_ICMP)
+    trace = [errname(s.listen, 1), errname(s.accept)]
+    s.close()
+    return trace
+
+
+# --------------------------------------------------------------- socketpair
+
+
+def scenario_socketpair_inet_dgram_unsupported(net):
+    """socketpair(AF_INET, SOCK_DGRAM) is EOPNOTSUPP."""
+    return [
+        errname(net.socketpair, net.AF_INET, net.SOCK_DGRAM),
+        errname(net.socketpair, net.AF_INET, net.SOCK_DGRAM, IPPROTO_UDP),
+    ]
+
+
+def scenario_socketpair_inet_raw_unsupported(net):
+    """socketpair(AF_INET, SOCK_RAW, proto) is EOPNOTSUPP; protocol 0 fails first."""
+    return [
+        errname(net.socketpair, net.AF_INET, net.SOCK_RAW, IPPROTO_ICMP),
+        errname(net.socketpair, net.AF_INET, net.SOCK_RAW, 0),
+    ]
+
+
+def scenario_socketpair_inet_bad_arguments(net):
+    """socketpair creation errors come before EOPNOTSUPP."""
+    return [
+        errname(net.socketpair, net.AF_INET, net.SOCK_DGRAM, IPPROTO_TCP),
+        errname(net.socketpair, net.AF_INET, net.SOCK_SEQPACKET),
+        errname(net.socketpair, net.AF_INET, 999),
+        errname(net.socketpair, net.AF_INET, net.SOCK_DGRAM, IPPROTO_ICMP),
+    ]
+
+
+# --------------------------------------------------------------------- bind
+
+
+def scenario_bind_loopback_port_zero(net):
+    """bind((127.0.0.1, 0)) picks an ephemeral port in ip_local_port_range."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [errname(s.bind, (LO, 0))]
+    addr, port = s.getsockname()
+    trace += [addr, _ephemeral(port)]
+    s.close()
+    return trace
+
+
+def scenario_bind_any_port_zero(net):
+    """bind((0.0.0.0, 0)): getsockname keeps 0.0.0.0 and shows the chosen port."""
+    s = _udp(net, ANY)
+    addr, port = s.getsockname()
+    trace = [addr, _ephemeral(port)]
+    s.close()
+    return trace
+
+
+def scenario_bind_empty_string_is_any(net):
+    """The empty address string is INADDR_ANY."""
+    s = _udp(net, "")
+    trace = [s.getsockname()[0]]
+    s.close()
+    return trace
+
+
+def scenario_bind_autobind_ports_differ(net):
+    """Two port-0 binds get two different ports."""
+    a = _udp(net)
+    b = _udp(net)
+    trace = [a.getsockname()[1] != b.getsockname()[1], _ephemeral(b.getsockname()[1])]
+    _close(a, b)
+    return trace
+
+
+def scenario_bind_explicit_port(net):
+    """bind to a known free port reads back exactly that port."""
+    port = _free_port(net)
+    s = _udp(net, LO, port)
+    trace = [s.getsockname() == (LO, port)]
+    s.close()
+    return trace
+
+
+def scenario_bind_twice_einval(net):
+    """A second bind on a bound UDP socket is EINVAL, whatever the address."""
+    s = _udp(net)
+    name = s.getsockname()
+    trace = [errname(s.bind, (LO, 0)), errname(s.bind, name), errname(s.bind, (ANY, 0))]
+    trace.append(s.getsockname() == name)
+    s.close()
+    return trace
+
+
+def scenario_bind_in_use(net):
+    """Binding an address:port another UDP socket holds is EADDRINUSE."""
+    a = _udp(net)
+    b = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [errname(b.bind, a.getsockname()), b.getsockname()]
+    a.close()
+    trace.append(errname(b.bind, (LO, 0)))
+    _close(b)
+    return trace
+
+
+def scenario_bind_port_free_after_close(net):
+    """A UDP port is free again as soon as its socket is closed."""
+    a = _udp(net)
+    name = a.getsockname()
+    a.close()
+    b = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [errname(b.bind, name), b.getsockname() == name]
+    b.close()
+    return trace
+
+
+def scenario_bind_any_then_loopback_same_port(net):
+    """0.0.0.0:p held: 127.0.0.1:p is EADDRINUSE."""
+    a = _udp(net, ANY)
+    port = a.getsockname()[1]
+    b = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [errname(b.bind, (LO, port)), errname(b.bind, ("127.0.0.2", port))]
+    _close(a, b)
+    return trace
+
+
+def scenario_bind_loopback_then_any_same_port(net):
+    """127.0.0.1:p held: 0.0.0.0:p is EADDRINUSE, 127.0.0.2:p is fine."""
+    a = _udp(net, LO)
+    port = a.getsockname()[1]
+    b = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    c = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [errname(b.bind, (ANY, port)), errname(c.bind, ("127.0.0.2", port))]
+    trace.append(c.getsockname() == ("127.0.0.2", port))
+    _close(a, b, c)
+    return trace
+
+
+def scenario_bind_other_loopback_addresses(net):
+    """Every 127.x.y.z is local on lo: bind works and getsockname shows it."""
+    trace = []
+    for addr in ("127.0.0.2", "127.1.2.3", "127.255.255.254", "127.0.0.0"):
+        s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+        trace.append((addr, errname(s.bind, (addr, 0)), s.getsockname()[0]))
+        s.close()
+    return trace
+
+
+def scenario_bind_broadcast_addresses(net):
+    """Binding the lo broadcast or 255.255.255.255 is allowed (broadcast type)."""
+    trace = []
+    for addr in (LO_BCAST, "255.255.255.255"):
+        s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+        trace.append((addr, errname(s.bind, (addr, 0)), s.getsockname()[0]))
+        s.close()
+    return trace
+
+
+def scenario_bind_multicast_address(net):
+    """Binding a multicast group address is allowed for UDP."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [errname(s.bind, ("224.0.0.251", 0)), s.getsockname()[0]]
+    s.close()
+    return trace
+
+
+def scenario_bind_nonlocal_address(net):
+    """A non-local unicast address is EADDRNOTAVAIL and leaves the socket unbound."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [errname(s.bind, (NONLOCAL, 0)), errname(s.bind, ("10.255.255.1", 0)), s.getsockname()]
+    trace.append(errname(s.bind, (LO, 0)))
+    s.close()
+    return trace
+
+
+def scenario_bind_freebind_nonlocal(net):
+    """IP_FREEBIND lets a UDP socket bind a non-local address."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    s.setsockopt(SOL_IP, IP_FREEBIND, 1)
+    trace = [_opt(s, SOL_IP, IP_FREEBIND), errname(s.bind, (NONLOCAL, 0))]
+    addr, port = s.getsockname()
+    trace += [addr, _ephemeral(port)]
+    s.close()
+    return trace
+
+
+def scenario_bind_transparent_nonlocal(net):
+    """IP_TRANSPARENT (root) also allows a non-local bind."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [errname(s.setsockopt, SOL_IP, IP_TRANSPARENT, 1), _opt(s, SOL_IP, IP_TRANSPARENT)]
+    trace += [errname(s.bind, (NONLOCAL, 0)), s.getsockname()[0]]
+    s.close()
+    return trace
+
+
+def scenario_bind_privileged_port_as_root(net):
+    """Root may bind a port below 1024."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [errname(s.bind, (LO, 1021)), s.getsockname() == (LO, 1021)]
+    s.close()
+    return trace
+
+
+def scenario_bind_reuseaddr_both(net):
+    """SO_REUSEADDR on both UDP sockets: the second bind to the same address works."""
+    a = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    b = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    for s in (a, b):
+        s.setsockopt(net.SOL_SOCKET, net.SO_REUSEADDR, 1)
+    a.bind((LO, 0))
+    trace = [errname(b.bind, a.getsockname()), a.getsockname() == b.getsockname()]
+    _close(a, b)
+    return trace
+
+
+def scenario_bind_reuseaddr_one_side(net):
+    """SO_REUSEADDR on only one of two UDP sockets: EADDRINUSE either way."""
+    a = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    b = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    a.setsockopt(net.SOL_SOCKET, net.SO_REUSEADDR, 1)
+    a.bind((LO, 0))
+    trace = [errname(b.bind, a.getsockname())]
+    c = _udp(net)
+    d = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    d.setsockopt(net.SOL_SOCKET, net.SO_REUSEADDR, 1)
+    trace.append(errname(d.bind, c.getsockname()))
+    _close(a, b, c, d)
+    return trace
+
+
+def scenario_bind_reuseaddr_newest_receives(net):
+    """Two SO_REUSEADDR UDP sockets on one address: unicast goes to the last bound."""
+    a = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    b = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    for s in (a, b):
+        s.setsockopt(net.SOL_SOCKET, net.SO_REUSEADDR, 1)
+    a.bind((LO, 0))
+    b.bind(a.getsockname())
+    tx = _udp(net)
+    tx.sendto(b"first", a.getsockname())
+    trace = [_drain(net, a), _drain(net, b)]
+    b.close()
+    tx.sendto(b"second", a.getsockname())
+    trace.append(_drain(net, a))
+    _close(a, tx)
+    return trace
+
+
+def scenario_bind_reuseport_both(net):
+    """SO_REUSEPORT on both sockets (same uid): both bind; a datagram reaches one of them."""
+    a = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    b = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    for s in (a, b):
+        s.setsockopt(net.SOL_SOCKET, net.SO_REUSEPORT, 1)
+    a.bind((LO, 0))
+    trace = [errname(b.bind, a.getsockname()), _opt(b, net.SOL_SOCKET, net.SO_REUSEPORT)]
+    tx = _udp(net)
+    tx.sendto(b"x", a.getsockname())
+    trace.append(sorted(_drain(net, a) + _drain(net, b)))
+    _close(a, b, tx)
+    return trace
+
+
+def scenario_bind_reuseport_one_side(net):
+    """SO_REUSEPORT on only the second socket: EADDRINUSE."""
+    a = _udp(net)
+    b = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    b.setsockopt(net.SOL_SOCKET, net.SO_REUSEPORT, 1)
+    trace = [errname(b.bind, a.getsockname())]
+    _close(a, b)
+    return trace
+
+
+def scenario_bind_reuseaddr_any_and_specific(net):
+    """SO_REUSEADDR on both: 0.0.0.0:p and 127.0.0.1:p coexist; the specific one wins unicast."""
+    a = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    b = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    for s in (a, b):
+        s.setsockopt(net.SOL_SOCKET, net.SO_REUSEADDR, 1)
+    a.bind((ANY, 0))
+    port = a.getsockname()[1]
+    trace = [errname(b.bind, (LO, port))]
+    tx = _udp(net)
+    tx.sendto(b"to-lo", (LO, port))
+    tx.sendto(b"to-2", ("127.0.0.2", port))
+    trace += [_drain(net, a), _drain(net, b)]
+    _close(a, b, tx)
+    return trace
+
+
+def scenario_bind_after_connect(net):
+    """connect() autobinds, so a later bind() is EINVAL."""
+    peer = _udp(net)
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    s.connect(peer.getsockname())
+    trace = [errname(s.bind, (LO, 0)), errname(s.bind, (ANY, 0))]
+    _close(s, peer)
+    return trace
+
+
+def scenario_bind_after_sendto(net):
+    """sendto() autobinds to 0.0.0.0:ephemeral; a later bind() is EINVAL."""
+    peer = _udp(net)
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    s.sendto(b"x", peer.getsockname())
+    addr, port = s.getsockname()
+    trace = [addr, _ephemeral(port), errname(s.bind, (LO, 0))]
+    _, src = peer.recvfrom(10)
+    trace.append(src == (LO, port))
+    _close(s, peer)
+    return trace
+
+
+def scenario_bind_short_sockaddr(net):
+    """A sockaddr shorter than sockaddr_in is EINVAL."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    full = _sockaddr_in(LO, 0)
+    trace = [_raw_addr_call(net, s, "bind", full[:8]), _raw_addr_call(net, s, "bind", full[:15]), s.getsockname()]
+    s.close()
+    return trace
+
+
+def scenario_bind_wrong_family(net):
+    """A sockaddr of another family is EAFNOSUPPORT."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [
+        _raw_addr_call(net, s, "bind", _sockaddr_in(LO, 0, family=net.AF_UNIX)),
+        _raw_addr_call(net, s, "bind", _sockaddr_in(LO, 0, family=net.AF_INET6)),
+        s.getsockname(),
+    ]
+    s.close()
+    return trace
+
+
+def scenario_bind_af_unspec_any_accepted(net):
+    """AF_UNSPEC with INADDR_ANY binds as AF_INET; with another address it is EAFNOSUPPORT."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [_raw_addr_call(net, s, "bind", _unspec(0, LO)), s.getsockname()]
+    trace.append(_raw_addr_call(net, s, "bind", _unspec(0, ANY)))
+    addr, port = s.getsockname()
+    trace += [addr, _ephemeral(port)]
+    s.close()
+    return trace
+
+
+def scenario_bind_long_sockaddr_accepted(net):
+    """A sockaddr longer than 16 bytes (a sockaddr_storage) is accepted."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [_raw_addr_call(net, s, "bind", _sockaddr_in(LO, 0) + bytes(112)), s.getsockname()[0]]
+    s.close()
+    return trace
+
+
+def scenario_bind_raw_socket_address(net):
+    """A raw socket binds an address only (the port is ignored; it reads the protocol)."""
+    s = net.socket(net.AF_INET, net.SOCK_RAW, 253)
+    trace = [errname(s.bind, (LO, 4321)), s.getsockname()]
+    trace.append(errname(s.bind, ("127.0.0.2", 0)))
+    trace.append(s.getsockname())
+    s.close()
+    return trace
+
+
+def scenario_bind_raw_nonlocal(net):
+    """A raw socket bind to a non-local address is EADDRNOTAVAIL; IP_FREEBIND allows it."""
+    s = net.socket(net.AF_INET, net.SOCK_RAW, 253)
+    trace = [errname(s.bind, (NONLOCAL, 0))]
+    s.setsockopt(SOL_IP, IP_FREEBIND, 1)
+    trace += [errname(s.bind, (NONLOCAL, 0)), s.getsockname()]
+    s.close()
+    return trace
+
+
+def scenario_bind_raw_short_and_family(net):
+    """Raw bind: a short sockaddr is EINVAL; the family is not checked at all (AF_INET6, AF_UNSPEC bind)."""
+    s = net.socket(net.AF_INET, net.SOCK_RAW, 253)
+    trace = [
+        _raw_addr_call(net, s, "bind", _sockaddr_in(LO, 0)[:12]),
+        _raw_addr_call(net, s, "bind", _sockaddr_in("127.0.0.3", 0, family=net.AF_INET6)),
+        s.getsockname(),
+        _raw_addr_call(net, s, "bind", _unspec(0, LO)),
+        _raw_addr_call(net, s, "bind", _unspec(0, ANY)),
+        s.getsockname(),
+    ]
+    s.close()
+    return trace
+
+
+def scenario_bind_raw_broadcast_multicast(net):
+    """A raw socket may bind the broadcast or a multicast address."""
+    trace = []
+    for addr in (LO_BCAST, "224.0.0.1"):
+        s = net.socket(net.AF_INET, net.SOCK_RAW, 253)
+        trace.append((addr, errname(s.bind, (addr, 0)), s.getsockname()[0]))
+        s.close()
+    return trace
