@@ -921,3 +921,329 @@ def scenario_bind_raw_broadcast_multicast(net):
         trace.append((addr, errname(s.bind, (addr, 0)), s.getsockname()[0]))
         s.close()
     return trace
+
+
+# ------------------------------------------------------------------ connect
+
+
+def scenario_connect_autobinds(net):
+    """connect() on an unbound UDP socket binds 127.0.0.1:ephemeral (the route's source)."""
+    peer = _udp(net)
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    before = s.getsockname()
+    trace = [before, errname(s.connect, peer.getsockname())]
+    addr, port = s.getsockname()
+    trace += [addr, _ephemeral(port), s.getpeername() == peer.getsockname()]
+    _close(s, peer)
+    return trace
+
+
+def scenario_connect_source_follows_destination(net):
+    """Connecting to 127.0.0.2 from an unbound socket picks source 127.0.0.1 (lo's primary address)."""
+    peer = _udp(net, "127.0.0.2")
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    s.connect(peer.getsockname())
+    trace = [s.getsockname()[0], s.getpeername()[0]]
+    s.send(b"hi")
+    data, src = peer.recvfrom(10)
+    trace += [data, src == s.getsockname()]
+    _close(s, peer)
+    return trace
+
+
+def scenario_connect_any_bound_gets_source(net):
+    """A socket bound to 0.0.0.0:p gets a concrete source address on connect, port kept."""
+    peer = _udp(net)
+    s = _udp(net, ANY)
+    port = s.getsockname()[1]
+    s.connect(peer.getsockname())
+    trace = [s.getsockname() == (LO, port)]
+    _close(s, peer)
+    return trace
+
+
+def scenario_connect_bound_keeps_address(net):
+    """A socket bound to 127.0.0.3 keeps that source when connecting to 127.0.0.1."""
+    peer = _udp(net)
+    s = _udp(net, "127.0.0.3")
+    name = s.getsockname()
+    s.connect(peer.getsockname())
+    s.send(b"from .3")
+    data, src = peer.recvfrom(100)
+    trace = [s.getsockname() == name, data, src == name]
+    _close(s, peer)
+    return trace
+
+
+def scenario_connect_getpeername(net):
+    """getpeername is ENOTCONN before connect and the peer after."""
+    peer = _udp(net)
+    s = _udp(net)
+    trace = [errname(s.getpeername)]
+    s.connect(peer.getsockname())
+    trace.append(s.getpeername() == peer.getsockname())
+    _close(s, peer)
+    return trace
+
+
+def scenario_connect_nobody_listening_succeeds(net):
+    """UDP connect to a port nobody holds succeeds (no handshake)."""
+    port = _free_port(net)
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [errname(s.connect, (LO, port)), s.getpeername() == (LO, port)]
+    s.close()
+    return trace
+
+
+def scenario_connect_port_zero(net):
+    """connect to port 0 succeeds, getpeername is ENOTCONN (no peer port), yet send goes out and is refused."""
+    s = _udp(net)
+    trace = [errname(s.connect, (LO, 0)), errname(s.getpeername), errname(s.send, b"x")]
+    trace.append(errname(s.recv, 10, net.MSG_DONTWAIT))
+    s.close()
+    return trace
+
+
+def scenario_connect_twice_reconnects(net):
+    """A second connect moves the UDP socket to the new peer; the local address is kept."""
+    a = _udp(net)
+    b = _udp(net)
+    s = _udp(net)
+    name = s.getsockname()
+    s.connect(a.getsockname())
+    trace = [errname(s.connect, b.getsockname()), s.getpeername() == b.getsockname(), s.getsockname() == name]
+    s.send(b"to b")
+    trace += [_drain(net, a), _drain(net, b)]
+    _close(a, b, s)
+    return trace
+
+
+def scenario_connect_to_any_address(net):
+    """connect to 0.0.0.0 means this host: the peer and the source both read 127.0.0.1."""
+    peer = _udp(net, ANY)
+    port = peer.getsockname()[1]
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [errname(s.connect, (ANY, port)), s.getpeername()[0], s.getsockname()[0]]
+    s.send(b"to any")
+    trace.append(_drain(net, peer))
+    _close(s, peer)
+    return trace
+
+
+def scenario_connect_broadcast_needs_so_broadcast(net):
+    """connect to the lo broadcast address without SO_BROADCAST is EACCES; with it, it works."""
+    s = _udp(net, ANY)
+    trace = [errname(s.connect, (LO_BCAST, 9999)), errname(s.getpeername)]
+    s.setsockopt(net.SOL_SOCKET, net.SO_BROADCAST, 1)
+    trace += [errname(s.connect, (LO_BCAST, 9999)), s.getpeername()]
+    s.close()
+    return trace
+
+
+def scenario_connect_limited_broadcast_eacces(net):
+    """connect to 255.255.255.255 without SO_BROADCAST is EACCES."""
+    s = _udp(net)
+    trace = [errname(s.connect, ("255.255.255.255", 9999))]
+    s.close()
+    return trace
+
+
+def scenario_connect_short_sockaddr(net):
+    """A connect sockaddr shorter than sockaddr_in is EINVAL."""
+    s = _udp(net)
+    trace = [_raw_addr_call(net, s, "connect", _sockaddr_in(LO, 9)[:15]), errname(s.getpeername)]
+    trace.append(_raw_addr_call(net, s, "connect", b"\x02\x00"))
+    s.close()
+    return trace
+
+
+def scenario_connect_wrong_family(net):
+    """connect with a non-AF_INET, non-AF_UNSPEC family is EAFNOSUPPORT."""
+    s = _udp(net)
+    trace = [
+        _raw_addr_call(net, s, "connect", _sockaddr_in(LO, 9, family=net.AF_INET6)),
+        _raw_addr_call(net, s, "connect", _sockaddr_in(LO, 9, family=net.AF_UNIX)),
+        errname(s.getpeername),
+    ]
+    s.close()
+    return trace
+
+
+def scenario_connect_af_unspec_disconnects(net):
+    """connect(AF_UNSPEC) dissolves the association: getpeername ENOTCONN, send EDESTADDRREQ."""
+    peer = _udp(net)
+    s = _udp(net)
+    s.connect(peer.getsockname())
+    trace = [_raw_addr_call(net, s, "connect", _unspec()), errname(s.getpeername), errname(s.send, b"x")]
+    trace.append(errname(s.sendto, b"y", peer.getsockname()))
+    trace.append(_drain(net, peer))
+    _close(s, peer)
+    return trace
+
+
+def scenario_connect_af_unspec_short_is_fine(net):
+    """An AF_UNSPEC sockaddr of only the family field disconnects too."""
+    peer = _udp(net)
+    s = _udp(net)
+    s.connect(peer.getsockname())
+    trace = [_raw_addr_call(net, s, "connect", b"\x00\x00"), errname(s.getpeername)]
+    trace.append(_raw_addr_call(net, s, "connect", b"\x00"))
+    _close(s, peer)
+    return trace
+
+
+def scenario_connect_af_unspec_unconnected(net):
+    """connect(AF_UNSPEC) on an unconnected socket succeeds and still forgets a port-0 bind's port."""
+    s = _udp(net)
+    name = s.getsockname()
+    trace = [_raw_addr_call(net, s, "connect", _unspec()), s.getsockname()[0], s.getsockname()[1] == name[1]]
+    t = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace += [_raw_addr_call(net, t, "connect", _unspec()), t.getsockname()]
+    _close(s, t)
+    return trace
+
+
+def scenario_connect_af_unspec_autobound_forgets_port(net):
+    """After connect-autobind, disconnect resets both the address and the port: (0.0.0.0, 0)."""
+    peer = _udp(net)
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    s.connect(peer.getsockname())
+    _raw_addr_call(net, s, "connect", _unspec())
+    trace = [s.getsockname(), errname(s.bind, (LO, 0))]
+    _close(s, peer)
+    return trace
+
+
+def scenario_connect_af_unspec_any_port_zero(net):
+    """bind(0.0.0.0, 0) then connect + disconnect: neither address nor port is locked, both reset."""
+    peer = _udp(net)
+    s = _udp(net, ANY)
+    s.connect(peer.getsockname())
+    _raw_addr_call(net, s, "connect", _unspec())
+    trace = [s.getsockname()]
+    _close(s, peer)
+    return trace
+
+
+def scenario_connect_af_unspec_bound_address_port_zero(net):
+    """bind(127.0.0.1, 0) then connect + disconnect: the address is kept, the port is not."""
+    peer = _udp(net)
+    s = _udp(net)
+    s.connect(peer.getsockname())
+    _raw_addr_call(net, s, "connect", _unspec())
+    trace = [s.getsockname(), errname(s.bind, (LO, 0))]
+    _close(s, peer)
+    return trace
+
+
+def scenario_connect_af_unspec_bound_port_any(net):
+    """bind(0.0.0.0, p) then connect + disconnect: the port is kept, the address back to 0.0.0.0."""
+    peer = _udp(net)
+    port = _free_port(net)
+    s = _udp(net, ANY, port)
+    s.connect(peer.getsockname())
+    _raw_addr_call(net, s, "connect", _unspec())
+    addr, now = s.getsockname()
+    trace = [addr, now == port]
+    _close(s, peer)
+    return trace
+
+
+def scenario_connect_af_unspec_bound_both(net):
+    """bind(127.0.0.1, p) then connect + disconnect: both are kept."""
+    peer = _udp(net)
+    port = _free_port(net)
+    s = _udp(net, LO, port)
+    s.connect(peer.getsockname())
+    _raw_addr_call(net, s, "connect", _unspec())
+    trace = [s.getsockname() == (LO, port)]
+    peer.sendto(b"still bound", (LO, port))
+    trace.append(_drain(net, s))
+    _close(s, peer)
+    return trace
+
+
+def scenario_connect_af_unspec_then_reconnect(net):
+    """After a disconnect the socket connects again (and autobinds again if it had to)."""
+    peer = _udp(net)
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    s.connect(peer.getsockname())
+    _raw_addr_call(net, s, "connect", _unspec())
+    trace = [errname(s.connect, peer.getsockname())]
+    addr, port = s.getsockname()
+    trace += [addr, _ephemeral(port)]
+    s.send(b"again")
+    trace.append(peer.recv(10))
+    _close(s, peer)
+    return trace
+
+
+def scenario_connect_filters_other_sources(net):
+    """A connected UDP socket drops datagrams from anyone but its peer."""
+    a, b = _pair(net)
+    third = _udp(net)
+    third.sendto(b"intruder", a.getsockname())
+    b.send(b"peer")
+    trace = [_drain(net, a)]
+    _close(a, b, third)
+    return trace
+
+
+def scenario_connect_filters_same_address_other_port(net):
+    """The filter includes the port: another socket on the peer's address is dropped."""
+    a, b = _pair(net)
+    other = _udp(net, LO)
+    other.sendto(b"same address", a.getsockname())
+    trace = [_drain(net, a), _readable(net, a)]
+    _close(a, b, other)
+    return trace
+
+
+def scenario_connect_queued_before_connect_kept(net):
+    """Datagrams queued before connect() stay readable, even from other sources."""
+    a = _udp(net)
+    b = _udp(net)
+    third = _udp(net)
+    third.sendto(b"early", a.getsockname())
+    a.connect(b.getsockname())
+    trace = [_drain(net, a)]
+    _close(a, b, third)
+    return trace
+
+
+def scenario_connect_recvfrom_reports_peer(net):
+    """recvfrom on a connected UDP socket still returns the source address."""
+    a, b = _pair(net)
+    b.send(b"hello")
+    data, src = a.recvfrom(100)
+    trace = [data, src == b.getsockname()]
+    _close(a, b)
+    return trace
+
+
+def scenario_connect_raw_socket(net):
+    """connect() on a raw socket sets the peer: getpeername shows the address and port 0."""
+    s = net.socket(net.AF_INET, net.SOCK_RAW, 253)
+    trace = [errname(s.connect, ("127.0.0.2", 77)), s.getpeername(), s.getsockname()]
+    s.close()
+    return trace
+
+
+def scenario_connect_raw_af_unspec(net):
+    """connect(AF_UNSPEC) disconnects a raw socket too."""
+    s = net.socket(net.AF_INET, net.SOCK_RAW, 253)
+    s.connect((LO, 0))
+    trace = [_raw_addr_call(net, s, "connect", _unspec()), errname(s.getpeername)]
+    s.close()
+    return trace
+
+
+def scenario_connect_raw_wrong_family(net):
+    """A raw socket's connect checks the family: AF_INET6 is EAFNOSUPPORT."""
+    s = net.socket(net.AF_INET, net.SOCK_RAW, 253)
+    trace = [
+        _raw_addr_call(net, s, "connect", _sockaddr_in(LO, 0, family=net.AF_INET6)),
+        _raw_addr_call(net, s, "connect", _sockaddr_in(LO, 0)[:10]),
+    ]
+    s.close()
+    return trace
