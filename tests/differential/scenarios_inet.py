@@ -1247,3 +1247,410 @@ def scenario_connect_raw_wrong_family(net):
     ]
     s.close()
     return trace
+
+
+# --------------------------------------------------------------------- data
+
+
+def scenario_data_sendto_recvfrom(net):
+    """sendto returns the byte count; recvfrom gives the data and the sender's address."""
+    a = _udp(net)
+    b = _udp(net)
+    trace = [a.sendto(b"hello", b.getsockname())]
+    data, src = b.recvfrom(100)
+    trace += [data, src == a.getsockname()]
+    _close(a, b)
+    return trace
+
+
+def scenario_data_boundaries_kept(net):
+    """Each recv returns exactly one datagram."""
+    a = _udp(net)
+    b = _udp(net)
+    for msg in (b"one", b"two", b"three", b"x" * 1000):
+        a.sendto(msg, b.getsockname())
+    trace = [b.recv(100), b.recv(100), b.recv(100), len(b.recv(5000)), errname(b.recv, 100, net.MSG_DONTWAIT)]
+    _close(a, b)
+    return trace
+
+
+def scenario_data_zero_length_datagram(net):
+    """A zero-length datagram is a datagram: readable, recv returns b'', then EAGAIN."""
+    a = _udp(net)
+    b = _udp(net)
+    trace = [a.sendto(b"", b.getsockname()), _readable(net, b)]
+    data, src = b.recvfrom(100)
+    trace += [data, src == a.getsockname(), errname(b.recv, 100, net.MSG_DONTWAIT)]
+    _close(a, b)
+    return trace
+
+
+def scenario_data_zero_length_between(net):
+    """A zero-length datagram keeps its place between two others."""
+    a = _udp(net)
+    b = _udp(net)
+    for msg in (b"a", b"", b"c"):
+        a.sendto(msg, b.getsockname())
+    trace = [b.recv(10), b.recv(10), b.recv(10)]
+    _close(a, b)
+    return trace
+
+
+def scenario_data_peek_then_read(net):
+    """MSG_PEEK leaves the datagram queued; a peek with a short buffer truncates only the copy."""
+    a = _udp(net)
+    b = _udp(net)
+    a.sendto(b"abcdef", b.getsockname())
+    trace = [b.recv(3, net.MSG_PEEK), b.recv(100, net.MSG_PEEK), b.recv(100), _readable(net, b)]
+    _close(a, b)
+    return trace
+
+
+def scenario_data_peek_recvfrom_address(net):
+    """recvfrom with MSG_PEEK reports the source; the datagram stays."""
+    a = _udp(net)
+    b = _udp(net)
+    a.sendto(b"peek", b.getsockname())
+    data, src = b.recvfrom(100, net.MSG_PEEK)
+    trace = [data, src == a.getsockname(), b.recv(100)]
+    _close(a, b)
+    return trace
+
+
+def scenario_data_short_buffer_discards_rest(net):
+    """recv with a short buffer returns the head; the rest of that datagram is gone."""
+    a = _udp(net)
+    b = _udp(net)
+    a.sendto(b"abcdef", b.getsockname())
+    a.sendto(b"next", b.getsockname())
+    trace = [b.recv(3), b.recv(100)]
+    _close(a, b)
+    return trace
+
+
+def scenario_data_msg_trunc_returns_real_length(net):
+    """recv(..., MSG_TRUNC) returns the datagram's real length, copying only the buffer."""
+    a = _udp(net)
+    b = _udp(net)
+    a.sendto(b"abcdefgh", b.getsockname())
+    buf = bytearray(3)
+    n = b.recv_into(buf, 3, MSG_TRUNC)
+    trace = [n, bytes(buf), errname(b.recv, 10, net.MSG_DONTWAIT)]
+    _close(a, b)
+    return trace
+
+
+def scenario_data_msg_trunc_peek(net):
+    """MSG_TRUNC|MSG_PEEK gives the pending datagram's size without consuming it."""
+    a = _udp(net)
+    b = _udp(net)
+    a.sendto(b"x" * 1234, b.getsockname())
+    buf = bytearray(1)
+    n = b.recv_into(buf, 1, MSG_TRUNC | net.MSG_PEEK)
+    trace = [n, len(b.recv(2000))]
+    _close(a, b)
+    return trace
+
+
+def scenario_data_recvfrom_into_trunc(net):
+    """recvfrom_into with MSG_TRUNC: real length, and the address."""
+    a = _udp(net)
+    b = _udp(net)
+    a.sendto(b"0123456789", b.getsockname())
+    buf = bytearray(4)
+    n, src = b.recvfrom_into(buf, 4, MSG_TRUNC)
+    trace = [n, bytes(buf), src == a.getsockname()]
+    _close(a, b)
+    return trace
+
+
+def scenario_data_recvmsg_trunc_flag(net):
+    """recvmsg with a short buffer sets MSG_TRUNC in msg_flags."""
+    a = _udp(net)
+    b = _udp(net)
+    a.sendto(b"abcdefgh", b.getsockname())
+    a.sendto(b"ok", b.getsockname())
+    data, anc, flags, src = b.recvmsg(4)
+    trace = [data, anc, flags, src == a.getsockname()]
+    data, anc, flags, src = b.recvmsg(4)
+    trace += [data, flags]
+    _close(a, b)
+    return trace
+
+
+def scenario_data_recvmsg_into_msg_trunc_length(net):
+    """recvmsg_into with MSG_TRUNC returns the real length and flags MSG_TRUNC."""
+    a = _udp(net)
+    b = _udp(net)
+    a.sendto(b"abcdefgh", b.getsockname())
+    buf = bytearray(5)
+    n, anc, flags, src = b.recvmsg_into([buf], 0, MSG_TRUNC)
+    trace = [n, bytes(buf), flags]
+    _close(a, b)
+    return trace
+
+
+def scenario_data_recvmsg_into_scatter(net):
+    """recvmsg_into scatters one datagram over several buffers."""
+    a = _udp(net)
+    b = _udp(net)
+    a.sendto(b"abcdefghij", b.getsockname())
+    x, y, z = bytearray(3), bytearray(4), bytearray(10)
+    n, anc, flags, src = b.recvmsg_into([x, y, z])
+    trace = [n, bytes(x), bytes(y), bytes(z), flags]
+    _close(a, b)
+    return trace
+
+
+def scenario_data_sendmsg_gathers(net):
+    """sendmsg joins its buffers into one datagram."""
+    a = _udp(net)
+    b = _udp(net)
+    trace = [a.sendmsg([b"ab", b"", b"cde"], [], 0, b.getsockname()), b.recv(100)]
+    _close(a, b)
+    return trace
+
+
+def scenario_data_dontwait_empty(net):
+    """MSG_DONTWAIT on an empty queue is EAGAIN (recv, recvfrom, recvmsg)."""
+    s = _udp(net)
+    trace = [
+        errname(s.recv, 10, net.MSG_DONTWAIT),
+        errname(s.recvfrom, 10, net.MSG_DONTWAIT),
+        errname(s.recvmsg, 10, 0, net.MSG_DONTWAIT),
+    ]
+    s.close()
+    return trace
+
+
+def scenario_data_unbound_recv_dontwait(net):
+    """recv on a never-bound UDP socket is simply EAGAIN (it stays unbound)."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [errname(s.recv, 10, net.MSG_DONTWAIT), s.getsockname()]
+    s.close()
+    return trace
+
+
+def scenario_data_nonblocking_socket(net):
+    """A non-blocking UDP socket: recv EAGAIN, then the datagram once sent."""
+    a = _udp(net)
+    b = _udp(net)
+    b.setblocking(False)
+    trace = [errname(b.recv, 10)]
+    a.sendto(b"now", b.getsockname())
+    trace.append(b.recv(10))
+    _close(a, b)
+    return trace
+
+
+def scenario_data_timeout_expires(net):
+    """A UDP socket with a 0.05 s timeout raises TimeoutError on an empty queue."""
+    s = _udp(net)
+    s.settimeout(0.05)
+    trace = [errname(s.recv, 10), s.gettimeout()]
+    s.close()
+    return trace
+
+
+def scenario_data_msg_oob(net):
+    """MSG_OOB on a UDP send is EOPNOTSUPP; on recv it is ignored (EAGAIN, then the datagram)."""
+    a = _udp(net)
+    b = _udp(net)
+    trace = [errname(a.sendto, b"x", net.MSG_OOB, b.getsockname()), errname(b.recv, 10, net.MSG_DONTWAIT)]
+    trace.append(errname(b.recv, 10, net.MSG_OOB | net.MSG_DONTWAIT))
+    a.sendto(b"y", b.getsockname())
+    trace.append(attempt(b.recv, 10, net.MSG_OOB | net.MSG_DONTWAIT))
+    _close(a, b)
+    return trace
+
+
+def scenario_data_send_unconnected(net):
+    """send() on an unconnected UDP socket is EDESTADDRREQ, yet it autobinds first (inet_send_prepare)."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [errname(s.send, b"x"), s.getsockname()[0], _ephemeral(s.getsockname()[1])]
+    t = _udp(net)
+    trace.append(errname(t.send, b"x"))
+    _close(s, t)
+    return trace
+
+
+def scenario_data_sendto_on_connected_other_address(net):
+    """sendto() with an address on a connected UDP socket goes to that address."""
+    a, b = _pair(net)
+    c = _udp(net)
+    trace = [a.sendto(b"to c", c.getsockname()), _drain(net, c), _drain(net, b)]
+    _close(a, b, c)
+    return trace
+
+
+def scenario_data_connected_sendto_same_peer(net):
+    """sendto() to the connected peer's own address is fine too."""
+    a, b = _pair(net)
+    trace = [a.sendto(b"explicit", b.getsockname()), b.recv(100)]
+    _close(a, b)
+    return trace
+
+
+def scenario_data_send_to_dest_port_zero(net):
+    """sendto a port 0 destination is EINVAL."""
+    s = _udp(net)
+    trace = [errname(s.sendto, b"x", (LO, 0)), errname(s.sendto, b"x", (ANY, 0))]
+    s.close()
+    return trace
+
+
+def scenario_data_sendto_any_address(net):
+    """sendto 0.0.0.0:p reaches the local socket on 127.0.0.1:p."""
+    a = _udp(net)
+    b = _udp(net)
+    port = b.getsockname()[1]
+    trace = [a.sendto(b"to zero", (ANY, port)), b.recv(100)]
+    _close(a, b)
+    return trace
+
+
+def scenario_data_sendto_other_loopback(net):
+    """sendto 127.0.0.2 from an unbound socket: the receiver sees source 127.0.0.1."""
+    r = _udp(net, "127.0.0.2")
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    s.sendto(b"hi", r.getsockname())
+    data, src = r.recvfrom(10)
+    trace = [data, src[0], src == (LO, s.getsockname()[1]), s.getsockname()[0]]
+    _close(r, s)
+    return trace
+
+
+def scenario_data_any_bound_receives_all_loopback(net):
+    """A socket bound to 0.0.0.0:p receives datagrams sent to any 127.x address at p."""
+    r = _udp(net, ANY)
+    port = r.getsockname()[1]
+    s = _udp(net)
+    for addr in (LO, "127.0.0.2", "127.9.8.7"):
+        s.sendto(addr.encode(), (addr, port))
+    trace = [_drain(net, r)]
+    _close(r, s)
+    return trace
+
+
+def scenario_data_specific_bound_ignores_other_address(net):
+    """A socket bound to 127.0.0.1:p does not get datagrams sent to 127.0.0.2:p."""
+    r = _udp(net, LO)
+    port = r.getsockname()[1]
+    s = _udp(net)
+    s.sendto(b"other", ("127.0.0.2", port))
+    s.sendto(b"mine", (LO, port))
+    trace = [_drain(net, r)]
+    _close(r, s)
+    return trace
+
+
+def scenario_data_largest_datagram(net):
+    """65507 bytes is the largest UDP payload over IPv4; it arrives whole."""
+    a = _udp(net)
+    b = _udp(net)
+    payload = bytes(range(256)) * 255 + bytes(227)
+    trace = [len(payload), a.sendto(payload, b.getsockname())]
+    got = b.recv(70000)
+    trace += [len(got), got == payload]
+    _close(a, b)
+    return trace
+
+
+def scenario_data_emsgsize(net):
+    """A payload above 65507 bytes is EMSGSIZE and nothing is sent."""
+    a = _udp(net)
+    b = _udp(net)
+    trace = [errname(a.sendto, bytes(65508), b.getsockname()), errname(a.sendto, bytes(70000), b.getsockname())]
+    trace.append(errname(b.recv, 10, net.MSG_DONTWAIT))
+    _close(a, b)
+    return trace
+
+
+def scenario_data_raw_emsgsize(net):
+    """A raw socket's payload limit is 65535 minus the 20-byte IP header: 65515 passes, 65516 is EMSGSIZE."""
+    s = net.socket(net.AF_INET, net.SOCK_RAW, 253)
+    trace = [
+        attempt(s.sendto, bytes(65515), (LO, 0)),
+        attempt(s.sendto, bytes(65516), (LO, 0)),
+        errname(s.sendto, bytes(70000), (LO, 0)),
+    ]
+    s.close()
+    return trace
+
+
+def scenario_data_send_large_reads_fragments_whole(net):
+    """A 20000-byte datagram (several IP fragments on a 1500 MTU link, one on lo) arrives whole."""
+    a, b = _pair(net)
+    payload = bytes(i % 251 for i in range(20000))
+    a.send(payload)
+    trace = [b.recv(30000) == payload]
+    _close(a, b)
+    return trace
+
+
+def scenario_data_send_after_peer_closed_refused(net):
+    """Sending to a closed peer port: the send succeeds, the next recv is ECONNREFUSED."""
+    a, b = _pair(net)
+    b.close()
+    trace = [errname(a.send, b"x"), errname(a.recv, 10, net.MSG_DONTWAIT), errname(a.recv, 10, net.MSG_DONTWAIT)]
+    a.close()
+    return trace
+
+
+def scenario_data_select_readable(net):
+    """select: writable at once, readable only once a datagram is queued, not after it is read."""
+    a = _udp(net)
+    b = _udp(net)
+    trace = [_readable(net, b), _writable(net, b)]
+    a.sendto(b"x", b.getsockname())
+    trace.append(_readable(net, b))
+    b.recv(10)
+    trace.append(_readable(net, b))
+    _close(a, b)
+    return trace
+
+
+def scenario_data_select_unbound(net):
+    """A fresh, unbound UDP socket is writable and not readable."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [_readable(net, s), _writable(net, s)]
+    s.close()
+    return trace
+
+
+def scenario_data_sendto_flags_confirm_dontwait(net):
+    """MSG_CONFIRM and MSG_DONTWAIT are accepted by UDP sendto."""
+    a = _udp(net)
+    b = _udp(net)
+    trace = [a.sendto(b"c", MSG_CONFIRM, b.getsockname()), a.sendto(b"d", net.MSG_DONTWAIT, b.getsockname())]
+    trace.append(_drain(net, b))
+    _close(a, b)
+    return trace
+
+
+def scenario_data_recv_waitall_udp(net):
+    """MSG_WAITALL does not make a UDP recv wait for more than one datagram."""
+    a = _udp(net)
+    b = _udp(net)
+    a.sendto(b"ab", b.getsockname())
+    a.sendto(b"cd", b.getsockname())
+    trace = [b.recv(100, net.MSG_WAITALL), b.recv(100)]
+    _close(a, b)
+    return trace
+
+
+def scenario_data_shutdown_connected(net):
+    """shutdown(SHUT_RD) on a connected UDP socket: recv returns b'' at once; SHUT_WR: send is EPIPE."""
+    a, b = _pair(net)
+    trace = [errname(a.shutdown, net.SHUT_RD), a.recv(10), _readable(net, a)]
+    trace += [errname(b.shutdown, net.SHUT_WR), errname(b.send, b"x")]
+    _close(a, b)
+    return trace
+
+
+def scenario_data_shutdown_unconnected_enotconn(net):
+    """shutdown on an unconnected UDP socket is ENOTCONN; a bad how is EINVAL."""
+    s = _udp(net)
+    trace = [errname(s.shutdown, net.SHUT_RD), errname(s.shutdown, net.SHUT_WR), errname(s.shutdown, 7)]
+    s.close()
+    return trace
