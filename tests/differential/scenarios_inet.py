@@ -1654,3 +1654,286 @@ def scenario_data_shutdown_unconnected_enotconn(net):
     trace = [errname(s.shutdown, net.SHUT_RD), errname(s.shutdown, net.SHUT_WR), errname(s.shutdown, 7)]
     s.close()
     return trace
+
+
+# ------------------------------------------------------------------- errors
+
+
+def _refused_pair(net):
+    """A UDP socket connected to a free port on 127.0.0.1 (and that port)."""
+    port = _free_port(net)
+    s = _udp(net)
+    s.connect((LO, port))
+    return s, port
+
+
+def scenario_errors_refused_on_recv(net):
+    """ICMP port unreachable on a connected socket: the next recv is ECONNREFUSED, once."""
+    s, _ = _refused_pair(net)
+    trace = [s.send(b"x"), _readable(net, s), errname(s.recv, 10, net.MSG_DONTWAIT)]
+    trace += [errname(s.recv, 10, net.MSG_DONTWAIT), _readable(net, s)]
+    s.close()
+    return trace
+
+
+def scenario_errors_refused_on_next_send(net):
+    """The pending ECONNREFUSED is reported by the next send too (and cleared)."""
+    s, _ = _refused_pair(net)
+    s.send(b"x")
+    trace = [errname(s.send, b"y"), errname(s.recv, 10, net.MSG_DONTWAIT)]
+    s.close()
+    return trace
+
+
+def scenario_errors_refused_blocking_recv(net):
+    """A blocking recv returns the pending error at once."""
+    s, _ = _refused_pair(net)
+    s.send(b"x")
+    trace = [errname(s.recv, 10)]
+    s.close()
+    return trace
+
+
+def scenario_errors_so_error_reads_and_clears(net):
+    """SO_ERROR returns ECONNREFUSED once, then 0; recv is then EAGAIN."""
+    s, _ = _refused_pair(net)
+    s.send(b"x")
+    first = _opt(s, net.SOL_SOCKET, net.SO_ERROR)
+    trace = [_errno.errorcode.get(first, first), _opt(s, net.SOL_SOCKET, net.SO_ERROR)]
+    trace.append(errname(s.recv, 10, net.MSG_DONTWAIT))
+    s.close()
+    return trace
+
+
+def scenario_errors_unconnected_not_reported(net):
+    """An unconnected socket (no IP_RECVERR) never sees the port unreachable."""
+    port = _free_port(net)
+    s = _udp(net)
+    trace = [s.sendto(b"x", (LO, port)), errname(s.recv, 10, net.MSG_DONTWAIT)]
+    trace += [_opt(s, net.SOL_SOCKET, net.SO_ERROR), _readable(net, s), s.sendto(b"y", (LO, port))]
+    s.close()
+    return trace
+
+
+def scenario_errors_unconnected_recverr_sets_error(net):
+    """With IP_RECVERR even an unconnected socket gets sk_err = ECONNREFUSED."""
+    port = _free_port(net)
+    s = _udp(net)
+    s.setsockopt(SOL_IP, IP_RECVERR, 1)
+    s.sendto(b"x", (LO, port))
+    trace = [_readable(net, s), errname(s.recv, 10, net.MSG_DONTWAIT), errname(s.recv, 10, net.MSG_DONTWAIT)]
+    s.close()
+    return trace
+
+
+def scenario_errors_connected_other_destination_not_reported(net):
+    """A connected socket's sendto() to another, closed port: the ICMP finds no socket (4-tuple mismatch)."""
+    a, b = _pair(net)
+    port = _free_port(net)
+    trace = [a.sendto(b"x", (LO, port)), _opt(a, net.SOL_SOCKET, net.SO_ERROR), errname(a.recv, 10, net.MSG_DONTWAIT)]
+    _close(a, b)
+    return trace
+
+
+def scenario_errors_pending_error_before_sendto(net):
+    """A pending error is returned by sendto() to a live address, which then sends nothing."""
+    s, _ = _refused_pair(net)
+    live = _udp(net)
+    s.send(b"x")
+    trace = [errname(s.sendto, b"first", live.getsockname()), s.sendto(b"second", live.getsockname())]
+    trace.append(_drain(net, live))
+    _close(s, live)
+    return trace
+
+
+def scenario_errors_recverr_errqueue_extended_err(net):
+    """IP_RECVERR: recvmsg(MSG_ERRQUEUE) returns the payload, the original destination and a
+    sock_extended_err (ECONNREFUSED, origin ICMP, type 3, code 3, offender 127.0.0.1)."""
+    s, port = _refused_pair(net)
+    s.setsockopt(SOL_IP, IP_RECVERR, 1)
+    s.send(b"payload")
+    data, anc, flags, addr = s.recvmsg(100, 1024, MSG_ERRQUEUE)
+    trace = [data, _cmsg_types(anc), _exterr(net, anc), flags, addr == (LO, port)]
+    trace.append(errname(s.recvmsg, 100, 1024, MSG_ERRQUEUE))
+    s.close()
+    return trace
+
+
+def scenario_errors_recverr_errqueue_clears_so_error(net):
+    """Reading the error queue clears sk_err: SO_ERROR is then 0 and recv is EAGAIN."""
+    s, _ = _refused_pair(net)
+    s.setsockopt(SOL_IP, IP_RECVERR, 1)
+    s.send(b"x")
+    s.recvmsg(100, 1024, MSG_ERRQUEUE)
+    trace = [_opt(s, net.SOL_SOCKET, net.SO_ERROR), errname(s.recv, 10, net.MSG_DONTWAIT)]
+    s.close()
+    return trace
+
+
+def scenario_errors_recverr_so_error_keeps_queue(net):
+    """SO_ERROR clears sk_err but the error queue entry stays."""
+    s, _ = _refused_pair(net)
+    s.setsockopt(SOL_IP, IP_RECVERR, 1)
+    s.send(b"abc")
+    trace = [_opt(s, net.SOL_SOCKET, net.SO_ERROR) != 0, _opt(s, net.SOL_SOCKET, net.SO_ERROR)]
+    data, anc, flags, addr = s.recvmsg(100, 1024, MSG_ERRQUEUE)
+    trace += [data, _exterr(net, anc)[0]]
+    s.close()
+    return trace
+
+
+def scenario_errors_recverr_two_errors_queued(net):
+    """Two refused datagrams queue two errors, read in order."""
+    s, _ = _refused_pair(net)
+    s.setsockopt(SOL_IP, IP_RECVERR, 1)
+    s.send(b"one")
+    trace = [errname(s.send, b"two")]  # the first error is reported here
+    s.send(b"three")
+    for _ in range(4):
+        outcome = attempt(s.recvmsg, 100, 1024, MSG_ERRQUEUE)
+        trace.append(outcome[1][0] if outcome[0] == "ok" else outcome[1])
+    s.close()
+    return trace
+
+
+def scenario_errors_errqueue_empty_eagain(net):
+    """recvmsg(MSG_ERRQUEUE) on an empty queue is EAGAIN, even on a blocking socket."""
+    s = _udp(net)
+    trace = [errname(s.recvmsg, 100, 1024, MSG_ERRQUEUE), errname(s.recvmsg, 100, 1024, MSG_ERRQUEUE | net.MSG_DONTWAIT)]
+    s.setsockopt(SOL_IP, IP_RECVERR, 1)
+    trace.append(errname(s.recvmsg, 100, 1024, MSG_ERRQUEUE))
+    s.close()
+    return trace
+
+
+def scenario_errors_errqueue_ignores_data(net):
+    """MSG_ERRQUEUE does not return queued data datagrams."""
+    a, b = _pair(net)
+    b.send(b"data")
+    trace = [errname(a.recvmsg, 100, 1024, MSG_ERRQUEUE), a.recv(10)]
+    _close(a, b)
+    return trace
+
+
+def scenario_errors_recverr_errqueue_truncated(net):
+    """A short data buffer on MSG_ERRQUEUE sets MSG_TRUNC; a short control buffer MSG_CTRUNC."""
+    s, _ = _refused_pair(net)
+    s.setsockopt(SOL_IP, IP_RECVERR, 1)
+    s.send(b"0123456789")
+    _opt(s, net.SOL_SOCKET, net.SO_ERROR)
+    s.send(b"abcdefghij")
+    data, anc, flags, addr = s.recvmsg(4, 1024, MSG_ERRQUEUE)
+    trace = [data, flags & (MSG_TRUNC | MSG_CTRUNC | MSG_ERRQUEUE)]
+    data, anc, flags, addr = s.recvmsg(100, 20, MSG_ERRQUEUE)
+    trace += [data, flags & (MSG_TRUNC | MSG_CTRUNC | MSG_ERRQUEUE), len(anc)]
+    s.close()
+    return trace
+
+
+def scenario_errors_recverr_off_purges_queue(net):
+    """Turning IP_RECVERR off empties the error queue."""
+    s, _ = _refused_pair(net)
+    s.setsockopt(SOL_IP, IP_RECVERR, 1)
+    s.send(b"x")
+    _opt(s, net.SOL_SOCKET, net.SO_ERROR)
+    s.setsockopt(SOL_IP, IP_RECVERR, 0)
+    trace = [errname(s.recvmsg, 100, 1024, MSG_ERRQUEUE), _opt(s, SOL_IP, IP_RECVERR)]
+    s.close()
+    return trace
+
+
+def scenario_errors_errqueue_makes_readable(net):
+    """A queued error (sk_err) makes the socket readable in select."""
+    s, _ = _refused_pair(net)
+    s.setsockopt(SOL_IP, IP_RECVERR, 1)
+    s.send(b"x")
+    trace = [_readable(net, s)]
+    _opt(s, net.SOL_SOCKET, net.SO_ERROR)
+    trace.append(_readable(net, s))
+    s.recvmsg(100, 1024, MSG_ERRQUEUE)
+    trace.append(_readable(net, s))
+    s.close()
+    return trace
+
+
+def scenario_errors_broadcast_needs_so_broadcast(net):
+    """sendto a broadcast address without SO_BROADCAST is EACCES."""
+    s = _udp(net)
+    trace = [errname(s.sendto, b"x", (LO_BCAST, 9)), errname(s.sendto, b"x", ("255.255.255.255", 9))]
+    trace.append(_opt(s, net.SOL_SOCKET, net.SO_BROADCAST))
+    s.close()
+    return trace
+
+
+def scenario_errors_broadcast_loopback_delivery(net):
+    """With SO_BROADCAST, 127.255.255.255:p reaches sockets bound to 0.0.0.0:p (not 127.0.0.1:p)."""
+    anyr = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    anyr.setsockopt(net.SOL_SOCKET, net.SO_REUSEADDR, 1)
+    anyr.bind((ANY, 0))
+    port = anyr.getsockname()[1]
+    lor = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    lor.setsockopt(net.SOL_SOCKET, net.SO_REUSEADDR, 1)
+    lor.bind((LO, port))
+    s = _udp(net)
+    s.setsockopt(net.SOL_SOCKET, net.SO_BROADCAST, 1)
+    trace = [s.sendto(b"all", (LO_BCAST, port)), _drain(net, anyr), _drain(net, lor)]
+    _close(anyr, lor, s)
+    return trace
+
+
+def scenario_errors_broadcast_bound_receiver(net):
+    """A socket bound to 127.255.255.255:p receives the lo broadcast; the source is 127.0.0.1."""
+    r = _udp(net, LO_BCAST)
+    port = r.getsockname()[1]
+    s = _udp(net)
+    s.setsockopt(net.SOL_SOCKET, net.SO_BROADCAST, 1)
+    s.sendto(b"b", (LO_BCAST, port))
+    data, src = r.recvfrom(10)
+    trace = [data, src == s.getsockname()]
+    _close(r, s)
+    return trace
+
+
+def scenario_errors_dontroute_loopback(net):
+    """SO_DONTROUTE / MSG_DONTROUTE: 127.x destinations are on-link, datagrams still arrive."""
+    a = _udp(net)
+    b = _udp(net)
+    a.setsockopt(net.SOL_SOCKET, net.SO_DONTROUTE, 1)
+    trace = [_opt(a, net.SOL_SOCKET, net.SO_DONTROUTE), a.sendto(b"so", b.getsockname())]
+    c = _udp(net)
+    trace.append(c.sendto(b"msg", MSG_DONTROUTE, b.getsockname()))
+    trace.append(_drain(net, b))
+    _close(a, b, c)
+    return trace
+
+
+def scenario_errors_sendto_short_sockaddr(net):
+    """sendto with a sockaddr shorter than sockaddr_in is EINVAL."""
+    r = _udp(net)
+    s = _udp(net)
+    raw = _sockaddr_in(LO, r.getsockname()[1])
+    trace = [_raw_addr_call(net, s, "sendto", raw[:15], b"x"), _raw_addr_call(net, s, "sendto", raw, b"ok")]
+    trace.append(_drain(net, r))
+    _close(r, s)
+    return trace
+
+
+def scenario_errors_sendto_af_unspec_is_inet(net):
+    """udp_sendmsg treats an AF_UNSPEC destination as AF_INET; another family is EAFNOSUPPORT."""
+    r = _udp(net)
+    s = _udp(net)
+    port = r.getsockname()[1]
+    trace = [
+        _raw_addr_call(net, s, "sendto", _unspec(port, LO), b"unspec"),
+        _raw_addr_call(net, s, "sendto", _sockaddr_in(LO, port, family=net.AF_INET6), b"inet6"),
+        _drain(net, r),
+    ]
+    _close(r, s)
+    return trace
+
+
+def scenario_errors_closed_socket_calls(net):
+    """Calls on a closed socket object are EBADF."""
+    s = _udp(net)
+    s.close()
+    return [errname(s.sendto, b"x", (LO, 9)), errname(s.recv, 1), errname(s.getsockname)]
