@@ -1937,3 +1937,452 @@ def scenario_errors_closed_socket_calls(net):
     s = _udp(net)
     s.close()
     return [errname(s.sendto, b"x", (LO, 9)), errname(s.recv, 1), errname(s.getsockname)]
+
+
+# ------------------------------------------------------------------ options
+
+
+def _setopt(s, level, name, value) -> str:
+    return errname(s.setsockopt, level, name, value)
+
+
+def scenario_opt_ip_ttl_default_and_range(net):
+    """IP_TTL: 64 by default; 1..255 taken; -1 resets to the default; 0, 256, -2 are EINVAL."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [_opt(s, SOL_IP, IP_TTL)]
+    for value in (1, 255, 0, 256, -2, -1):
+        trace.append((value, _setopt(s, SOL_IP, IP_TTL, value), _opt(s, SOL_IP, IP_TTL)))
+    s.close()
+    return trace
+
+
+def scenario_opt_ip_ttl_char_optlen(net):
+    """An int option given as a single byte is accepted (optlen 1); optlen 0 is EINVAL."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [_setopt(s, SOL_IP, IP_TTL, b"\x05"), _opt(s, SOL_IP, IP_TTL)]
+    trace += [_setopt(s, SOL_IP, IP_TTL, b""), _setopt(s, SOL_IP, IP_TTL, b"\x07\x00"), _opt(s, SOL_IP, IP_TTL)]
+    s.close()
+    return trace
+
+
+def scenario_opt_getsockopt_small_buffer(net):
+    """getsockopt of a small SOL_IP int with a 1-byte buffer returns one byte."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    s.setsockopt(SOL_IP, IP_TTL, 200)
+    trace = [s.getsockopt(SOL_IP, IP_TTL, 1), s.getsockopt(SOL_IP, IP_TTL, 2), s.getsockopt(SOL_IP, IP_TTL, 8)]
+    trace.append(s.getsockopt(SOL_IP, IP_RECVERR, 1))
+    s.close()
+    return trace
+
+
+def scenario_opt_ip_tos(net):
+    """IP_TOS: 0 by default; UDP keeps all eight bits, including ECN; values above 255 are cut."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [_opt(s, SOL_IP, IP_TOS)]
+    for value in (0x10, 0xFF, 0x03, 0x1B8, -1):
+        trace.append((value, _setopt(s, SOL_IP, IP_TOS, value), _opt(s, SOL_IP, IP_TOS)))
+    s.close()
+    return trace
+
+
+def scenario_opt_ip_tos_sets_priority(net):
+    """Setting IP_TOS also sets SO_PRIORITY from the TOS bits (rt_tos2priority)."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [_opt(s, net.SOL_SOCKET, net.SO_PRIORITY)]
+    for tos in (0x10, 0x08, 0x02, 0x00):
+        s.setsockopt(SOL_IP, IP_TOS, tos)
+        trace.append((tos, _opt(s, net.SOL_SOCKET, net.SO_PRIORITY)))
+    s.close()
+    return trace
+
+
+def scenario_opt_ip_hdrincl_udp(net):
+    """IP_HDRINCL on UDP: setsockopt is ENOPROTOOPT, getsockopt reads 0."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [_setopt(s, SOL_IP, IP_HDRINCL, 1), attempt(s.getsockopt, SOL_IP, IP_HDRINCL)]
+    s.close()
+    return trace
+
+
+def scenario_opt_ip_hdrincl_raw(net):
+    """IP_HDRINCL is 0 on raw ICMP sockets (settable) and 1 on IPPROTO_RAW sockets."""
+    a = net.socket(net.AF_INET, net.SOCK_RAW, IPPROTO_ICMP)
+    b = net.socket(net.AF_INET, net.SOCK_RAW, IPPROTO_RAW)
+    trace = [_opt(a, SOL_IP, IP_HDRINCL), _opt(b, SOL_IP, IP_HDRINCL)]
+    trace += [_setopt(a, SOL_IP, IP_HDRINCL, 1), _opt(a, SOL_IP, IP_HDRINCL)]
+    trace += [_setopt(b, SOL_IP, IP_HDRINCL, 0), _opt(b, SOL_IP, IP_HDRINCL)]
+    _close(a, b)
+    return trace
+
+
+def scenario_opt_boolean_ip_flags(net):
+    """The boolean SOL_IP options read 0 by default and 1 after any non-zero value."""
+    names = (IP_RECVOPTS, IP_RETOPTS, IP_PKTINFO, IP_RECVTTL, IP_RECVTOS, IP_RECVERR, IP_FREEBIND,
+             IP_RECVORIGDSTADDR, IP_CHECKSUM, IP_BIND_ADDRESS_NO_PORT, IP_RECVFRAGSIZE, IP_TRANSPARENT)
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = []
+    for name in names:
+        before = _opt(s, SOL_IP, name)
+        outcome = _setopt(s, SOL_IP, name, 7)
+        trace.append((name, before, outcome, _opt(s, SOL_IP, name)))
+    s.close()
+    return trace
+
+
+def scenario_opt_ip_multicast_all_default(net):
+    """IP_MULTICAST_ALL is 1 by default; IP_MULTICAST_LOOP 1; IP_MULTICAST_TTL 1."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [_opt(s, SOL_IP, IP_MULTICAST_ALL), _opt(s, SOL_IP, IP_MULTICAST_LOOP), _opt(s, SOL_IP, IP_MULTICAST_TTL)]
+    s.close()
+    return trace
+
+
+def scenario_opt_ip_multicast_ttl(net):
+    """IP_MULTICAST_TTL: 0..255; -1 means the default 1; 256 is EINVAL."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = []
+    for value in (0, 255, 256, -1, -2):
+        trace.append((value, _setopt(s, SOL_IP, IP_MULTICAST_TTL, value), _opt(s, SOL_IP, IP_MULTICAST_TTL)))
+    trace.append((_setopt(s, SOL_IP, IP_MULTICAST_TTL, b"\x09"), _opt(s, SOL_IP, IP_MULTICAST_TTL)))
+    s.close()
+    return trace
+
+
+def scenario_opt_ip_multicast_loop(net):
+    """IP_MULTICAST_LOOP: any non-zero value reads back 1."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = []
+    for value in (0, 5, 1):
+        trace.append((_setopt(s, SOL_IP, IP_MULTICAST_LOOP, value), _opt(s, SOL_IP, IP_MULTICAST_LOOP)))
+    s.close()
+    return trace
+
+
+def scenario_opt_ip_multicast_if(net):
+    """IP_MULTICAST_IF: 0.0.0.0 by default; a local address is taken, a non-local one is EADDRNOTAVAIL."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [s.getsockopt(SOL_IP, IP_MULTICAST_IF, 4)]
+    trace.append(_setopt(s, SOL_IP, IP_MULTICAST_IF, _ip(LO)))
+    trace.append(s.getsockopt(SOL_IP, IP_MULTICAST_IF, 4))
+    trace.append(_setopt(s, SOL_IP, IP_MULTICAST_IF, _ip(NONLOCAL)))
+    trace.append(_setopt(s, SOL_IP, IP_MULTICAST_IF, _ip(ANY)))
+    trace.append(s.getsockopt(SOL_IP, IP_MULTICAST_IF, 4))
+    s.close()
+    return trace
+
+
+def scenario_opt_ip_multicast_if_mreqn(net):
+    """IP_MULTICAST_IF with an ip_mreqn naming lo by index (reads back 0.0.0.0); an unknown index is EADDRNOTAVAIL."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [_setopt(s, SOL_IP, IP_MULTICAST_IF, MREQN.pack(bytes(4), bytes(4), 1))]
+    trace.append(s.getsockopt(SOL_IP, IP_MULTICAST_IF, 4))
+    trace.append(_setopt(s, SOL_IP, IP_MULTICAST_IF, MREQN.pack(bytes(4), bytes(4), 9999)))
+    trace.append(_setopt(s, SOL_IP, IP_MULTICAST_IF, b"\x7f\x00"))
+    s.close()
+    return trace
+
+
+def scenario_opt_ip_add_membership_lo(net):
+    """Joining a group on lo (no IFF_MULTICAST): trace Linux's answer, then drop and drop again."""
+    s = _udp(net, ANY)
+    group = _ip("239.1.2.3")
+    mreq = MREQ.pack(group, _ip(LO))
+    trace = [_setopt(s, SOL_IP, IP_ADD_MEMBERSHIP, mreq), _setopt(s, SOL_IP, IP_ADD_MEMBERSHIP, mreq)]
+    trace += [_setopt(s, SOL_IP, IP_DROP_MEMBERSHIP, mreq), _setopt(s, SOL_IP, IP_DROP_MEMBERSHIP, mreq)]
+    s.close()
+    return trace
+
+
+def scenario_opt_ip_add_membership_errors(net):
+    """IP_ADD_MEMBERSHIP: a unicast group is EINVAL, a short optval EINVAL, an unknown ifindex ENODEV."""
+    s = _udp(net, ANY)
+    trace = [
+        _setopt(s, SOL_IP, IP_ADD_MEMBERSHIP, MREQ.pack(_ip(LO), _ip(LO))),
+        _setopt(s, SOL_IP, IP_ADD_MEMBERSHIP, _ip("239.1.2.3")),
+        _setopt(s, SOL_IP, IP_ADD_MEMBERSHIP, MREQN.pack(_ip("239.1.2.3"), bytes(4), 9999)),
+        _setopt(s, SOL_IP, IP_ADD_MEMBERSHIP, MREQ.pack(_ip("239.1.2.3"), _ip(NONLOCAL))),
+        _setopt(s, SOL_IP, IP_DROP_MEMBERSHIP, MREQ.pack(_ip("239.9.9.9"), _ip(LO))),
+    ]
+    s.close()
+    return trace
+
+
+def scenario_opt_ip_add_membership_mreqn_lo(net):
+    """IP_ADD_MEMBERSHIP with an ip_mreqn for ifindex 1 (lo), then IP_DROP_MEMBERSHIP."""
+    s = _udp(net, ANY)
+    mreqn = MREQN.pack(_ip("239.4.5.6"), bytes(4), 1)
+    trace = [_setopt(s, SOL_IP, IP_ADD_MEMBERSHIP, mreqn), _setopt(s, SOL_IP, IP_DROP_MEMBERSHIP, mreqn)]
+    s.close()
+    return trace
+
+
+def scenario_opt_ip_mtu_discover(net):
+    """IP_MTU_DISCOVER: WANT (1) by default for UDP; 0..5 taken, 6 and -1 EINVAL."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [_opt(s, SOL_IP, IP_MTU_DISCOVER)]
+    for value in (IP_PMTUDISC_DONT, IP_PMTUDISC_DO, IP_PMTUDISC_PROBE, IP_PMTUDISC_INTERFACE, IP_PMTUDISC_OMIT, 6, -1):
+        trace.append((value, _setopt(s, SOL_IP, IP_MTU_DISCOVER, value), _opt(s, SOL_IP, IP_MTU_DISCOVER)))
+    s.close()
+    return trace
+
+
+def scenario_opt_ip_mtu_needs_connection(net):
+    """IP_MTU is ENOTCONN on an unconnected socket and lo's MTU (65536) once connected."""
+    s = _udp(net)
+    trace = [errname(s.getsockopt, SOL_IP, IP_MTU), _setopt(s, SOL_IP, IP_MTU, 1000)]
+    s.connect((LO, 9))
+    trace.append(_opt(s, SOL_IP, IP_MTU))
+    s.close()
+    return trace
+
+
+def scenario_opt_ip_bind_address_no_port_udp(net):
+    """IP_BIND_ADDRESS_NO_PORT: bind(127.0.0.1, 0) leaves the port 0 until the socket sends."""
+    r = _udp(net)
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    s.setsockopt(SOL_IP, IP_BIND_ADDRESS_NO_PORT, 1)
+    s.bind((LO, 0))
+    trace = [s.getsockname()]
+    s.sendto(b"x", r.getsockname())
+    addr, port = s.getsockname()
+    trace += [addr, _ephemeral(port)]
+    _close(r, s)
+    return trace
+
+
+def scenario_opt_ip_minttl(net):
+    """IP_MINTTL: 0 by default; 0..255 taken; 256 and -1 EINVAL."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [_opt(s, SOL_IP, IP_MINTTL)]
+    for value in (1, 255, 256, -1, 0):
+        trace.append((value, _setopt(s, SOL_IP, IP_MINTTL, value), _opt(s, SOL_IP, IP_MINTTL)))
+    s.close()
+    return trace
+
+
+def scenario_opt_ip_minttl_udp_not_filtered(net):
+    """IP_MINTTL 255 on a UDP receiver: trace whether a TTL-64 datagram still arrives."""
+    a = _udp(net)
+    b = _udp(net)
+    b.setsockopt(SOL_IP, IP_MINTTL, 255)
+    a.sendto(b"ttl 64", b.getsockname())
+    a.setsockopt(SOL_IP, IP_TTL, 255)
+    a.sendto(b"ttl 255", b.getsockname())
+    trace = [_drain(net, b)]
+    _close(a, b)
+    return trace
+
+
+def scenario_opt_ip_options_record_route(net):
+    """IP_OPTIONS: a record-route option is stored padded to 4 bytes and read back; b'' clears it."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    rr = bytes([7, 7, 4]) + bytes(4)  # RR with one slot: 7 bytes
+    trace = [s.getsockopt(SOL_IP, IP_OPTIONS, 40), _setopt(s, SOL_IP, IP_OPTIONS, rr)]
+    trace.append(s.getsockopt(SOL_IP, IP_OPTIONS, 40))
+    trace += [_setopt(s, SOL_IP, IP_OPTIONS, b""), s.getsockopt(SOL_IP, IP_OPTIONS, 40)]
+    s.close()
+    return trace
+
+
+def scenario_opt_ip_options_errors(net):
+    """IP_OPTIONS: more than 40 bytes or a malformed option is EINVAL."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [
+        _setopt(s, SOL_IP, IP_OPTIONS, bytes([1]) * 41),
+        _setopt(s, SOL_IP, IP_OPTIONS, bytes([7, 2, 4])),  # RR shorter than its header
+        _setopt(s, SOL_IP, IP_OPTIONS, bytes([7, 50, 4, 0])),  # length past the end
+        _setopt(s, SOL_IP, IP_OPTIONS, bytes([1, 1, 1, 0])),  # NOPs and EOL
+        s.getsockopt(SOL_IP, IP_OPTIONS, 40),
+    ]
+    s.close()
+    return trace
+
+
+def scenario_opt_ip_options_small_buffer(net):
+    """getsockopt(IP_OPTIONS) with a buffer smaller than the options copies what fits."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    s.setsockopt(SOL_IP, IP_OPTIONS, bytes([7, 11, 4]) + bytes(8))
+    trace = [s.getsockopt(SOL_IP, IP_OPTIONS, 4), len(s.getsockopt(SOL_IP, IP_OPTIONS, 40))]
+    s.close()
+    return trace
+
+
+def scenario_opt_unknown_sol_ip(net):
+    """Unknown SOL_IP option names are ENOPROTOOPT for set and get (names outside netfilter's ranges)."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = []
+    for name in (31, 62, 1000, 5000):
+        trace.append((name, _setopt(s, SOL_IP, name, 1), errname(s.getsockopt, SOL_IP, name)))
+    s.close()
+    return trace
+
+
+def scenario_opt_unknown_level(net):
+    """Another level on UDP: setsockopt is ENOPROTOOPT but getsockopt is EOPNOTSUPP (ip_getsockopt)."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [_setopt(s, 6, 1, 1), errname(s.getsockopt, 6, 1), _setopt(s, SOL_RAW, ICMP_FILTER, 0)]
+    trace.append(errname(s.getsockopt, 1234, 1))
+    s.close()
+    return trace
+
+
+def scenario_opt_ip_tcp_only_options_on_udp(net):
+    """IP_PKTOPTIONS is for TCP only: ENOPROTOOPT on UDP; IP_NODEFRAG is raw-only."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [errname(s.getsockopt, SOL_IP, IP_PKTOPTIONS, 64), _setopt(s, SOL_IP, IP_NODEFRAG, 1)]
+    s.close()
+    return trace
+
+
+def scenario_opt_ip_router_alert(net):
+    """IP_ROUTER_ALERT is EINVAL on UDP sockets and accepted on a raw ICMP socket."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    r = net.socket(net.AF_INET, net.SOCK_RAW, IPPROTO_ICMP)
+    trace = [_setopt(s, SOL_IP, IP_ROUTER_ALERT, 1), _setopt(r, SOL_IP, IP_ROUTER_ALERT, 1)]
+    trace.append(_opt(r, SOL_IP, IP_ROUTER_ALERT))
+    _close(s, r)
+    return trace
+
+
+def scenario_opt_ip_protocol(net):
+    """getsockopt(IP_PROTOCOL) reads inet_num: the protocol on a raw socket, but the local port on UDP."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    r = net.socket(net.AF_INET, net.SOCK_RAW, 253)
+    trace = [attempt(s.getsockopt, SOL_IP, IP_PROTOCOL), attempt(r.getsockopt, SOL_IP, IP_PROTOCOL)]
+    s.bind((LO, 0))
+    trace.append(_opt(s, SOL_IP, IP_PROTOCOL) == s.getsockname()[1])
+    trace.append(_setopt(s, SOL_IP, IP_PROTOCOL, 6))
+    _close(s, r)
+    return trace
+
+
+def scenario_opt_ip_local_port_range(net):
+    """IP_LOCAL_PORT_RANGE narrows autobind: a bound port falls in the per-socket range."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [_opt(s, SOL_IP, IP_LOCAL_PORT_RANGE)]
+    rng = struct.pack("<HH", 40000, 40999)
+    trace.append(_setopt(s, SOL_IP, IP_LOCAL_PORT_RANGE, rng))
+    trace.append(s.getsockopt(SOL_IP, IP_LOCAL_PORT_RANGE, 4) == rng)
+    s.bind((LO, 0))
+    trace.append(40000 <= s.getsockname()[1] <= 40999)
+    s.close()
+    return trace
+
+
+def scenario_opt_ip_recverr_rfc4884(net):
+    """IP_RECVERR_RFC4884 takes 0 or 1; other values are EINVAL."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [_opt(s, SOL_IP, IP_RECVERR_RFC4884)]
+    for value in (1, 2, -1, 0):
+        trace.append((value, _setopt(s, SOL_IP, IP_RECVERR_RFC4884, value), _opt(s, SOL_IP, IP_RECVERR_RFC4884)))
+    s.close()
+    return trace
+
+
+def scenario_opt_udp_cork(net):
+    """SOL_UDP UDP_CORK: 0 by default, 1 once set; unknown SOL_UDP options ENOPROTOOPT."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [_opt(s, SOL_UDP, UDP_CORK), _setopt(s, SOL_UDP, UDP_CORK, 9), _opt(s, SOL_UDP, UDP_CORK)]
+    trace += [_setopt(s, SOL_UDP, 77, 1), errname(s.getsockopt, SOL_UDP, 77)]
+    trace.append(_setopt(s, SOL_UDP, UDP_CORK, b"\x01"))
+    s.close()
+    return trace
+
+
+def scenario_opt_udp_segment_gro_defaults(net):
+    """UDP_SEGMENT and UDP_GRO read 0 on a fresh socket."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [_opt(s, SOL_UDP, UDP_SEGMENT), _opt(s, SOL_UDP, UDP_GRO)]
+    s.close()
+    return trace
+
+
+def scenario_opt_so_rcvbuf_doubling(net):
+    """SO_RCVBUF: 212992 by default; a set value is doubled; tiny values hit the minimum."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [_opt(s, net.SOL_SOCKET, net.SO_RCVBUF)]
+    for value in (4096, 100000, 1, 0):
+        s.setsockopt(net.SOL_SOCKET, net.SO_RCVBUF, value)
+        trace.append((value, _opt(s, net.SOL_SOCKET, net.SO_RCVBUF)))
+    s.close()
+    return trace
+
+
+def scenario_opt_so_sndbuf_doubling(net):
+    """SO_SNDBUF: 212992 by default; doubled; tiny values hit the minimum."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [_opt(s, net.SOL_SOCKET, net.SO_SNDBUF)]
+    for value in (4096, 1, -5):
+        s.setsockopt(net.SOL_SOCKET, net.SO_SNDBUF, value)
+        trace.append((value, _opt(s, net.SOL_SOCKET, net.SO_SNDBUF)))
+    s.close()
+    return trace
+
+
+def scenario_opt_so_flags_udp(net):
+    """SO_BROADCAST, SO_REUSEADDR, SO_REUSEPORT, SO_DONTROUTE, SO_KEEPALIVE on UDP read 0, then 1."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = []
+    for name in (net.SO_BROADCAST, net.SO_REUSEADDR, net.SO_REUSEPORT, net.SO_DONTROUTE, net.SO_KEEPALIVE, SO_NO_CHECK):
+        before = _opt(s, net.SOL_SOCKET, name)
+        s.setsockopt(net.SOL_SOCKET, name, 3)
+        trace.append((name, before, _opt(s, net.SOL_SOCKET, name)))
+    s.close()
+    return trace
+
+
+def scenario_opt_so_error_type_acceptconn_udp(net):
+    """SO_ERROR 0, SO_TYPE 2, SO_ACCEPTCONN 0 on UDP; SO_TYPE cannot be set."""
+    s = _udp(net)
+    trace = [
+        _opt(s, net.SOL_SOCKET, net.SO_ERROR),
+        _opt(s, net.SOL_SOCKET, net.SO_TYPE),
+        _opt(s, net.SOL_SOCKET, net.SO_ACCEPTCONN),
+        _setopt(s, net.SOL_SOCKET, net.SO_TYPE, 1),
+    ]
+    s.close()
+    return trace
+
+
+def scenario_opt_so_priority_udp(net):
+    """SO_PRIORITY on UDP: 0 by default; root may set any value; IP_TOS is unaffected."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [_opt(s, net.SOL_SOCKET, net.SO_PRIORITY), _setopt(s, net.SOL_SOCKET, net.SO_PRIORITY, 7)]
+    trace += [_opt(s, net.SOL_SOCKET, net.SO_PRIORITY), _opt(s, SOL_IP, IP_TOS)]
+    s.close()
+    return trace
+
+
+def scenario_opt_so_rxq_ovfl_flag(net):
+    """SO_RXQ_OVFL reads 0, then 1 once set."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [_opt(s, net.SOL_SOCKET, SO_RXQ_OVFL), _setopt(s, net.SOL_SOCKET, SO_RXQ_OVFL, 1)]
+    trace.append(_opt(s, net.SOL_SOCKET, SO_RXQ_OVFL))
+    s.close()
+    return trace
+
+
+def scenario_opt_short_optlen_sol_socket(net):
+    """SOL_SOCKET int options need 4 bytes: shorter is EINVAL."""
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    trace = [_setopt(s, net.SOL_SOCKET, net.SO_RCVBUF, b"\x00\x10"), _setopt(s, net.SOL_SOCKET, net.SO_BROADCAST, b"\x01")]
+    trace.append(_opt(s, net.SOL_SOCKET, net.SO_BROADCAST))
+    s.close()
+    return trace
+
+
+def scenario_opt_ip_options_on_raw(net):
+    """IP_OPTIONS works on raw sockets too."""
+    s = net.socket(net.AF_INET, net.SOCK_RAW, IPPROTO_ICMP)
+    trace = [_setopt(s, SOL_IP, IP_OPTIONS, bytes([7, 7, 4]) + bytes(4)), s.getsockopt(SOL_IP, IP_OPTIONS, 40)]
+    s.close()
+    return trace
+
+
+def scenario_opt_raw_ttl_tos_defaults(net):
+    """A raw socket has the same IP_TTL (64) / IP_TOS (0) / IP_MTU_DISCOVER (WANT) defaults."""
+    s = net.socket(net.AF_INET, net.SOCK_RAW, IPPROTO_ICMP)
+    trace = [_opt(s, SOL_IP, IP_TTL), _opt(s, SOL_IP, IP_TOS), _opt(s, SOL_IP, IP_MTU_DISCOVER)]
+    trace += [errname(s.getsockopt, SOL_IP, IP_MTU), _opt(s, net.SOL_SOCKET, net.SO_RCVBUF)]
+    s.close()
+    return trace
