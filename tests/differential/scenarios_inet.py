@@ -2386,3 +2386,320 @@ def scenario_opt_raw_ttl_tos_defaults(net):
     trace += [errname(s.getsockopt, SOL_IP, IP_MTU), _opt(s, net.SOL_SOCKET, net.SO_RCVBUF)]
     s.close()
     return trace
+
+
+# ---------------------------------------------------------- control messages
+
+
+def _receiver(net, *opts, addr=LO):
+    r = _udp(net, addr)
+    for name in opts:
+        r.setsockopt(SOL_IP, name, 1)
+    return r
+
+
+def scenario_cmsg_pktinfo_received(net):
+    """IP_PKTINFO: ipi_ifindex 1 (lo), ipi_spec_dst and ipi_addr 127.0.0.1."""
+    r = _receiver(net, IP_PKTINFO)
+    s = _udp(net)
+    s.sendto(b"x", r.getsockname())
+    data, anc, flags, src = r.recvmsg(10, 256)
+    trace = [data, _cmsg_types(anc), _pktinfo(anc), flags]
+    _close(r, s)
+    return trace
+
+
+def scenario_cmsg_pktinfo_destination_address(net):
+    """IP_PKTINFO on a 0.0.0.0 receiver tells which 127.x address a datagram was sent to."""
+    r = _udp(net, ANY)
+    r.setsockopt(SOL_IP, IP_PKTINFO, 1)
+    port = r.getsockname()[1]
+    s = _udp(net)
+    trace = []
+    for addr in ("127.0.0.2", "127.3.2.1"):
+        s.sendto(b"x", (addr, port))
+        data, anc, flags, src = r.recvmsg(10, 256)
+        trace.append(_pktinfo(anc))
+    _close(r, s)
+    return trace
+
+
+def scenario_cmsg_pktinfo_broadcast(net):
+    """IP_PKTINFO of a lo broadcast: ipi_addr 127.255.255.255, ipi_spec_dst the local address."""
+    r = _udp(net, ANY)
+    r.setsockopt(SOL_IP, IP_PKTINFO, 1)
+    s = _udp(net)
+    s.setsockopt(net.SOL_SOCKET, net.SO_BROADCAST, 1)
+    s.sendto(b"b", (LO_BCAST, r.getsockname()[1]))
+    data, anc, flags, src = r.recvmsg(10, 256)
+    trace = [data, _pktinfo(anc)]
+    _close(r, s)
+    return trace
+
+
+def scenario_cmsg_pktinfo_off_again(net):
+    """Turning IP_PKTINFO off stops the control message."""
+    r = _receiver(net, IP_PKTINFO)
+    r.setsockopt(SOL_IP, IP_PKTINFO, 0)
+    s = _udp(net)
+    s.sendto(b"x", r.getsockname())
+    data, anc, flags, src = r.recvmsg(10, 256)
+    trace = [data, anc, flags]
+    _close(r, s)
+    return trace
+
+
+def scenario_cmsg_recvttl(net):
+    """IP_RECVTTL gives an int IP_TTL cmsg: 64 by default, the sender's IP_TTL otherwise."""
+    r = _receiver(net, IP_RECVTTL)
+    s = _udp(net)
+    s.sendto(b"a", r.getsockname())
+    s.setsockopt(SOL_IP, IP_TTL, 9)
+    s.sendto(b"b", r.getsockname())
+    trace = []
+    for _ in range(2):
+        data, anc, flags, src = r.recvmsg(10, 256)
+        trace.append((data, _cmsg_types(anc), _cmsg_int(anc, SOL_IP, IP_TTL)))
+    _close(r, s)
+    return trace
+
+
+def scenario_cmsg_recvtos(net):
+    """IP_RECVTOS gives a one-byte IP_TOS cmsg with the sender's TOS."""
+    r = _receiver(net, IP_RECVTOS)
+    s = _udp(net)
+    s.sendto(b"a", r.getsockname())
+    s.setsockopt(SOL_IP, IP_TOS, 0x28)
+    s.sendto(b"b", r.getsockname())
+    trace = []
+    for _ in range(2):
+        data, anc, flags, src = r.recvmsg(10, 256)
+        trace.append((data, _cmsgs(anc)))
+    _close(r, s)
+    return trace
+
+
+def scenario_cmsg_order_of_ip_messages(net):
+    """Several SOL_IP receive options: the cmsgs come in Linux's fixed order."""
+    r = _receiver(net, IP_RECVTOS, IP_RECVTTL, IP_PKTINFO, IP_RECVORIGDSTADDR)
+    s = _udp(net)
+    s.sendto(b"x", r.getsockname())
+    data, anc, flags, src = r.recvmsg(10, 512)
+    trace = [_cmsg_types(anc), flags]
+    _close(r, s)
+    return trace
+
+
+def scenario_cmsg_origdstaddr(net):
+    """IP_RECVORIGDSTADDR: an IP_ORIGDSTADDR cmsg holding the sockaddr_in the datagram was sent to."""
+    r = _receiver(net, IP_RECVORIGDSTADDR, addr=ANY)
+    port = r.getsockname()[1]
+    s = _udp(net)
+    s.sendto(b"x", ("127.0.0.9", port))
+    data, anc, flags, src = r.recvmsg(10, 256)
+    level, kind, raw = anc[0]
+    family, dport = struct.unpack_from("<H", raw)[0], struct.unpack_from(">H", raw, 2)[0]
+    trace = [level, kind, len(raw), family, dport == port, _dotted(raw[4:8]), raw[8:]]
+    _close(r, s)
+    return trace
+
+
+def scenario_cmsg_ctrunc_small_buffer(net):
+    """A control buffer with room for one cmsg only: the rest is dropped and MSG_CTRUNC set."""
+    r = _receiver(net, IP_PKTINFO, IP_RECVTTL)
+    s = _udp(net)
+    s.sendto(b"x", r.getsockname())
+    s.sendto(b"y", r.getsockname())
+    data, anc, flags, src = r.recvmsg(10, net.CMSG_SPACE(PKTINFO.size))
+    trace = [data, _cmsg_types(anc), flags & MSG_CTRUNC]
+    data, anc, flags, src = r.recvmsg(10, 0)
+    trace += [data, anc, flags & MSG_CTRUNC]
+    _close(r, s)
+    return trace
+
+
+def scenario_cmsg_peek_carries_cmsgs(net):
+    """MSG_PEEK returns the control messages too, and again on the real read."""
+    r = _receiver(net, IP_RECVTTL)
+    s = _udp(net)
+    s.sendto(b"x", r.getsockname())
+    first = r.recvmsg(10, 256, net.MSG_PEEK)
+    second = r.recvmsg(10, 256)
+    trace = [first[0], _cmsg_int(first[1], SOL_IP, IP_TTL), second[0], _cmsg_int(second[1], SOL_IP, IP_TTL)]
+    _close(r, s)
+    return trace
+
+
+def scenario_cmsg_send_ttl(net):
+    """sendmsg with an IP_TTL cmsg sets that datagram's TTL only."""
+    r = _receiver(net, IP_RECVTTL)
+    s = _udp(net)
+    trace = [s.sendmsg([b"a"], [(SOL_IP, IP_TTL, INT.pack(17))], 0, r.getsockname())]
+    s.sendto(b"b", r.getsockname())
+    for _ in range(2):
+        data, anc, flags, src = r.recvmsg(10, 256)
+        trace.append((data, _cmsg_int(anc, SOL_IP, IP_TTL)))
+    _close(r, s)
+    return trace
+
+
+def scenario_cmsg_send_ttl_invalid(net):
+    """An IP_TTL cmsg of 0 or 256, or of the wrong size, is EINVAL."""
+    r = _udp(net)
+    s = _udp(net)
+    dst = r.getsockname()
+    trace = [
+        errname(s.sendmsg, [b"x"], [(SOL_IP, IP_TTL, INT.pack(0))], 0, dst),
+        errname(s.sendmsg, [b"x"], [(SOL_IP, IP_TTL, INT.pack(256))], 0, dst),
+        errname(s.sendmsg, [b"x"], [(SOL_IP, IP_TTL, b"\x05")], 0, dst),
+        errname(s.sendmsg, [b"x"], [(SOL_IP, IP_TTL, bytes(8))], 0, dst),
+        _drain(net, r),
+    ]
+    _close(r, s)
+    return trace
+
+
+def scenario_cmsg_send_tos(net):
+    """An IP_TOS cmsg (int or one byte) sets the datagram's TOS; other sizes are EINVAL."""
+    r = _receiver(net, IP_RECVTOS)
+    s = _udp(net)
+    dst = r.getsockname()
+    trace = [
+        errname(s.sendmsg, [b"a"], [(SOL_IP, IP_TOS, INT.pack(0x20))], 0, dst),
+        errname(s.sendmsg, [b"b"], [(SOL_IP, IP_TOS, b"\x48")], 0, dst),
+        errname(s.sendmsg, [b"c"], [(SOL_IP, IP_TOS, b"\x48\x00")], 0, dst),
+        errname(s.sendmsg, [b"d"], [(SOL_IP, IP_TOS, INT.pack(0x1FF))], 0, dst),
+    ]
+    while True:
+        outcome = attempt(r.recvmsg, 10, 256, net.MSG_DONTWAIT)
+        if outcome[0] != "ok":
+            break
+        trace.append((outcome[1][0], _cmsgs(outcome[1][1])))
+    _close(r, s)
+    return trace
+
+
+def scenario_cmsg_send_pktinfo_source(net):
+    """An IP_PKTINFO cmsg's ipi_spec_dst chooses the source address of an unbound sender's datagram."""
+    r = _udp(net)
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    info = PKTINFO.pack(0, _ip("127.0.0.5"), bytes(4))
+    trace = [s.sendmsg([b"x"], [(SOL_IP, IP_PKTINFO, info)], 0, r.getsockname())]
+    data, src = r.recvfrom(10)
+    trace += [data, src[0], src[1] == s.getsockname()[1], s.getsockname()[0]]
+    _close(r, s)
+    return trace
+
+
+def scenario_cmsg_send_pktinfo_ifindex(net):
+    """An IP_PKTINFO cmsg naming ifindex 1 (lo) sends; an unknown ifindex fails (trace the errno)."""
+    r = _udp(net)
+    s = _udp(net)
+    ok = PKTINFO.pack(1, bytes(4), bytes(4))
+    bad = PKTINFO.pack(9999, bytes(4), bytes(4))
+    trace = [
+        errname(s.sendmsg, [b"lo"], [(SOL_IP, IP_PKTINFO, ok)], 0, r.getsockname()),
+        errname(s.sendmsg, [b"bad"], [(SOL_IP, IP_PKTINFO, bad)], 0, r.getsockname()),
+        _drain(net, r),
+    ]
+    _close(r, s)
+    return trace
+
+
+def scenario_cmsg_send_pktinfo_bad_length(net):
+    """An IP_PKTINFO cmsg of the wrong size is EINVAL."""
+    r = _udp(net)
+    s = _udp(net)
+    trace = [
+        errname(s.sendmsg, [b"x"], [(SOL_IP, IP_PKTINFO, bytes(8))], 0, r.getsockname()),
+        errname(s.sendmsg, [b"x"], [(SOL_IP, IP_PKTINFO, bytes(16))], 0, r.getsockname()),
+        _drain(net, r),
+    ]
+    _close(r, s)
+    return trace
+
+
+def scenario_cmsg_unknown_types(net):
+    """An unknown SOL_IP, SOL_SOCKET or SOL_UDP cmsg type is EINVAL; a cmsg of another level is ignored."""
+    r = _udp(net)
+    s = _udp(net)
+    dst = r.getsockname()
+    trace = [
+        errname(s.sendmsg, [b"a"], [(SOL_IP, 99, INT.pack(1))], 0, dst),
+        errname(s.sendmsg, [b"b"], [(net.SOL_SOCKET, 99, INT.pack(1))], 0, dst),
+        errname(s.sendmsg, [b"c"], [(SOL_UDP, 99, INT.pack(1))], 0, dst),
+        errname(s.sendmsg, [b"d"], [(6, 1, INT.pack(1))], 0, dst),
+        _drain(net, r),
+    ]
+    _close(r, s)
+    return trace
+
+
+def scenario_cmsg_sol_socket_rights_on_udp(net):
+    """SCM_RIGHTS on a UDP sendmsg is silently ignored (__sock_cmsg_send skips the SOL_UNIX types)."""
+    r = _udp(net)
+    s = _udp(net)
+    trace = [errname(s.sendmsg, [b"x"], [(net.SOL_SOCKET, net.SCM_RIGHTS, INT.pack(0))], 0, r.getsockname())]
+    trace.append(_drain(net, r))
+    _close(r, s)
+    return trace
+
+
+def scenario_cmsg_recvopts_record_route(net):
+    """A sender's record-route IP_OPTIONS arrive: IP_RECVOPTS shows them as received (127.0.0.1 recorded)."""
+    r = _receiver(net, IP_RECVOPTS)
+    s = _udp(net)
+    s.setsockopt(SOL_IP, IP_OPTIONS, bytes([7, 11, 4]) + bytes(8) + bytes([0]))
+    s.sendto(b"rr", r.getsockname())
+    data, anc, flags, src = r.recvmsg(10, 256)
+    trace = [data, _cmsgs(anc), flags]
+    _close(r, s)
+    return trace
+
+
+def scenario_cmsg_retopts_record_route(net):
+    """IP_RETOPTS gives the options to send a reply with (ip_options_echo of the received ones)."""
+    r = _receiver(net, IP_RETOPTS)
+    s = _udp(net)
+    s.setsockopt(SOL_IP, IP_OPTIONS, bytes([7, 11, 4]) + bytes(8) + bytes([0]))
+    s.sendto(b"rr", r.getsockname())
+    data, anc, flags, src = r.recvmsg(10, 256)
+    trace = [data, _cmsgs(anc), flags]
+    _close(r, s)
+    return trace
+
+
+def scenario_cmsg_recvopts_none_without_options(net):
+    """IP_RECVOPTS / IP_RETOPTS give no cmsg for a datagram without IP options."""
+    r = _receiver(net, IP_RECVOPTS, IP_RETOPTS)
+    s = _udp(net)
+    s.sendto(b"plain", r.getsockname())
+    data, anc, flags, src = r.recvmsg(10, 256)
+    trace = [data, anc, flags]
+    _close(r, s)
+    return trace
+
+
+def scenario_cmsg_send_retopts_cmsg(net):
+    """An IP_RETOPTS cmsg on sendmsg puts IP options on that datagram only."""
+    r = _receiver(net, IP_RECVOPTS)
+    s = _udp(net)
+    rr = bytes([7, 7, 4]) + bytes(4)
+    trace = [s.sendmsg([b"with"], [(SOL_IP, IP_RETOPTS, rr)], 0, r.getsockname())]
+    s.sendto(b"without", r.getsockname())
+    for _ in range(2):
+        data, anc, flags, src = r.recvmsg(10, 256)
+        trace.append((data, _cmsgs(anc)))
+    _close(r, s)
+    return trace
+
+
+def scenario_cmsg_options_shrink_mss(net):
+    """IP options take header room: with a 12-byte option the largest UDP payload is 65495."""
+    r = _udp(net)
+    s = _udp(net)
+    s.setsockopt(SOL_IP, IP_OPTIONS, bytes([7, 11, 4]) + bytes(8) + bytes([0]))
+    trace = [errname(s.sendto, bytes(65496), r.getsockname()), errname(s.sendto, bytes(65495), r.getsockname())]
+    trace.append([len(d) for d in _drain(net, r)])
+    _close(r, s)
+    return trace
