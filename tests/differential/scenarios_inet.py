@@ -33,6 +33,7 @@ import ctypes
 import ctypes.util
 import errno as _errno
 import struct
+import uuid
 
 try:  # under pytest: the package's harness
     from .harness import attempt, errname
@@ -2702,4 +2703,563 @@ def scenario_cmsg_options_shrink_mss(net):
     trace = [errname(s.sendto, bytes(65496), r.getsockname()), errname(s.sendto, bytes(65495), r.getsockname())]
     trace.append([len(d) for d in _drain(net, r)])
     _close(r, s)
+    return trace
+
+
+# ------------------------------------------------------------ buffers/drops
+
+
+def _flood(net, s, dst, count, size) -> list:
+    """Send count datagrams of size bytes; the sendto results."""
+    return [errname(s.sendto, bytes(size), dst) for _ in range(count)]
+
+
+def scenario_buffers_small_rcvbuf_drops(net):
+    """SO_RCVBUF 4096 (8192 effective): of 20 datagrams of 1000 bytes only a few fit (truesize accounting)."""
+    r = _udp(net)
+    r.setsockopt(net.SOL_SOCKET, net.SO_RCVBUF, 4096)
+    s = _udp(net)
+    sent = _flood(net, s, r.getsockname(), 20, 1000)
+    got = _drain(net, r)
+    trace = [sorted(set(sent)), len(got), sorted({len(d) for d in got})]
+    _close(r, s)
+    return trace
+
+
+def scenario_buffers_small_rcvbuf_zero_length(net):
+    """Zero-length datagrams still cost their truesize: the minimum SO_RCVBUF holds only a few."""
+    r = _udp(net)
+    r.setsockopt(net.SOL_SOCKET, net.SO_RCVBUF, 1)
+    s = _udp(net)
+    _flood(net, s, r.getsockname(), 50, 0)
+    trace = [_opt(r, net.SOL_SOCKET, net.SO_RCVBUF), len(_drain(net, r))]
+    _close(r, s)
+    return trace
+
+
+def scenario_buffers_one_datagram_always_fits(net):
+    """An empty queue takes one datagram even larger than SO_RCVBUF; the next is dropped."""
+    r = _udp(net)
+    r.setsockopt(net.SOL_SOCKET, net.SO_RCVBUF, 1)
+    s = _udp(net)
+    _flood(net, s, r.getsockname(), 2, 60000)
+    got = _drain(net, r)
+    trace = [[len(d) for d in got]]
+    _flood(net, s, r.getsockname(), 1, 60000)
+    trace.append([len(d) for d in _drain(net, r)])
+    _close(r, s)
+    return trace
+
+
+def scenario_buffers_default_rcvbuf_count(net):
+    """The default 212992-byte receive buffer: how many 1000-byte datagrams of 300 are queued."""
+    r = _udp(net)
+    s = _udp(net)
+    _flood(net, s, r.getsockname(), 300, 1000)
+    trace = [len(_drain(net, r))]
+    _close(r, s)
+    return trace
+
+
+def scenario_buffers_rxq_ovfl_cmsg(net):
+    """SO_RXQ_OVFL: a datagram queued after drops carries a uint32 SO_RXQ_OVFL cmsg with the drop count."""
+    r = _udp(net)
+    r.setsockopt(net.SOL_SOCKET, net.SO_RCVBUF, 4096)
+    r.setsockopt(net.SOL_SOCKET, SO_RXQ_OVFL, 1)
+    s = _udp(net)
+    _flood(net, s, r.getsockname(), 20, 1000)
+    queued = []
+    while True:
+        outcome = attempt(r.recvmsg, 2000, 256, net.MSG_DONTWAIT)
+        if outcome[0] != "ok":
+            break
+        queued.append(_cmsgs(outcome[1][1]))
+    s.sendto(b"after", r.getsockname())
+    data, anc, flags, src = r.recvmsg(100, 256)
+    trace = [queued, data, _cmsg_types(anc)]
+    drops = struct.unpack("I", anc[0][2])[0] if anc else None
+    trace.append(drops == 20 - len(queued))
+    _close(r, s)
+    return trace
+
+
+def scenario_buffers_rxq_ovfl_off_no_cmsg(net):
+    """Without SO_RXQ_OVFL the drop count is not reported."""
+    r = _udp(net)
+    r.setsockopt(net.SOL_SOCKET, net.SO_RCVBUF, 4096)
+    s = _udp(net)
+    _flood(net, s, r.getsockname(), 20, 1000)
+    _drain(net, r)
+    s.sendto(b"after", r.getsockname())
+    data, anc, flags, src = r.recvmsg(100, 256)
+    trace = [data, anc]
+    _close(r, s)
+    return trace
+
+
+def scenario_buffers_sndbuf_small_still_sends(net):
+    """A minimum SO_SNDBUF does not stop loopback sends: the skb is orphaned on transmit."""
+    r = _udp(net)
+    s = _udp(net)
+    s.setsockopt(net.SOL_SOCKET, net.SO_SNDBUF, 1)
+    sent = [errname(s.sendto, bytes(30000), net.MSG_DONTWAIT, r.getsockname()) for _ in range(3)]
+    trace = [_opt(s, net.SOL_SOCKET, net.SO_SNDBUF), sent, [len(d) for d in _drain(net, r)]]
+    _close(r, s)
+    return trace
+
+
+def scenario_buffers_rcvbuf_shrink_keeps_queue(net):
+    """Lowering SO_RCVBUF below what is queued drops nothing already queued."""
+    r = _udp(net)
+    s = _udp(net)
+    _flood(net, s, r.getsockname(), 10, 1000)
+    r.setsockopt(net.SOL_SOCKET, net.SO_RCVBUF, 1)
+    s.sendto(b"late", r.getsockname())
+    got = _drain(net, r)
+    trace = [len(got), b"late" in got]
+    _close(r, s)
+    return trace
+
+
+# ------------------------------------------------------------- raw sockets
+#
+# Raw sockets see every matching packet of the host, other tests' included:
+# each scenario marks its packets with a random token and skips the others.
+
+
+def _token() -> bytes:
+    return b"sl-" + uuid.uuid4().hex.encode()
+
+
+def _raw(net, proto, bind=None):
+    s = net.socket(net.AF_INET, net.SOCK_RAW, proto)
+    if bind is not None:
+        s.bind((bind, 0))
+    return s
+
+
+def _recv_token(net, s, token, bufsize=4096, ancbufsize=0, skip=None):
+    """The first queued packet holding token (and not matching skip): (data, anc, flags, addr) or None."""
+    for _ in range(256):
+        outcome = attempt(s.recvmsg, bufsize, ancbufsize, net.MSG_DONTWAIT)
+        if outcome[0] != "ok":
+            return None
+        if token in outcome[1][0] and (skip is None or not skip(outcome[1][0])):
+            return outcome[1]
+    return None
+
+
+def _icmp_type(packet: bytes) -> int:
+    return packet[(packet[0] & 15) * 4]
+
+
+def _all_token(net, s, token, bufsize=4096) -> list:
+    """Every queued packet holding token, in order."""
+    found = []
+    while True:
+        got = _recv_token(net, s, token, bufsize)
+        if got is None:
+            return found
+        found.append(got[0])
+
+
+def scenario_raw_icmp_sees_echo_and_reply(net):
+    """A raw ICMP socket receives an echo request sent to 127.0.0.1 and the kernel's echo reply, IP header first."""
+    token = _token()
+    r = _raw(net, IPPROTO_ICMP)
+    s = _raw(net, IPPROTO_ICMP)
+    trace = [s.sendto(_icmp_echo(0x1234, 7, token), (LO, 0))]
+    for packet in _all_token(net, r, token):
+        ihl = (packet[0] & 15) * 4
+        ident, seq = struct.unpack_from("!HH", packet, ihl + 4)
+        trace.append((_ip_fields(packet), _icmp_fields(packet)[:3], ident, seq, _icmp_fields(packet)[3] == token))
+    _close(r, s)
+    return trace
+
+
+def scenario_raw_ping_roundtrip(net):
+    """Ping over raw: the sender's own raw ICMP socket reads back its request and then the reply."""
+    token = _token()
+    s = _raw(net, IPPROTO_ICMP)
+    s.sendto(_icmp_echo(0x4321, 1, token), ("127.0.0.2", 0))
+    got = _all_token(net, s, token)
+    trace = [[(_icmp_type(p), _ip_fields(p)[7:]) for p in got]]
+    _close(s)
+    return trace
+
+
+def scenario_raw_recvfrom_address(net):
+    """recvfrom on a raw socket gives the packet's source address with port 0."""
+    token = _token()
+    r = _raw(net, IPPROTO_ICMP)
+    s = _raw(net, IPPROTO_ICMP, bind="127.0.0.3")
+    s.sendto(_icmp_echo(1, 1, token, kind=ICMP_ECHOREPLY), ("127.0.0.4", 0))
+    got = _recv_token(net, r, token)
+    trace = [got[3], got[2], _ip_fields(got[0])[7:]]
+    _close(r, s)
+    return trace
+
+
+def scenario_raw_icmp_filter(net):
+    """ICMP_FILTER (SOL_RAW 1): a mask of types to drop; with bit 8 set the echo request is not seen."""
+    token = _token()
+    r = _raw(net, IPPROTO_ICMP)
+    trace = [r.getsockopt(SOL_RAW, ICMP_FILTER)]
+    r.setsockopt(SOL_RAW, ICMP_FILTER, 1 << ICMP_ECHO)
+    trace.append(r.getsockopt(SOL_RAW, ICMP_FILTER))
+    s = _raw(net, IPPROTO_ICMP)
+    s.sendto(_icmp_echo(9, 9, token), (LO, 0))
+    trace.append([_icmp_type(p) for p in _all_token(net, r, token)])
+    _close(r, s)
+    return trace
+
+
+def scenario_raw_icmp_filter_errors(net):
+    """ICMP_FILTER: only on IPPROTO_ICMP raw sockets (else EOPNOTSUPP); a short optval overwrites
+    only its bytes, a long one is cut to 4; getsockopt copies at most 4 bytes."""
+    icmp = _raw(net, IPPROTO_ICMP)
+    udp = _raw(net, IPPROTO_UDP)
+    trace = [
+        _setopt(udp, SOL_RAW, ICMP_FILTER, 0),
+        errname(udp.getsockopt, SOL_RAW, ICMP_FILTER),
+        _setopt(icmp, SOL_RAW, ICMP_FILTER, b"\xff\xff\xff\xff"),
+        _setopt(icmp, SOL_RAW, ICMP_FILTER, b"\x01\x02"),
+        icmp.getsockopt(SOL_RAW, ICMP_FILTER, 4),
+        _setopt(icmp, SOL_RAW, ICMP_FILTER, b"\x01\x02\x03\x04\x05\x06"),
+        icmp.getsockopt(SOL_RAW, ICMP_FILTER, 8),
+        icmp.getsockopt(SOL_RAW, ICMP_FILTER, 2),
+        _setopt(icmp, SOL_RAW, 2, 0),
+        errname(icmp.getsockopt, SOL_RAW, 2),
+    ]
+    _close(icmp, udp)
+    return trace
+
+
+def scenario_raw_hdrincl_handbuilt_header(net):
+    """IP_HDRINCL: the sender's header goes out as built (TOS, TTL, protocol), the kernel fills the checksum."""
+    token = _token()
+    r = _raw(net, 253, bind="127.0.0.5")
+    s = _raw(net, IPPROTO_RAW)
+    packet = _ip_header("127.0.0.1", "127.0.0.5", 253, len(token), ttl=33, tos=0x10, ident=0x5151) + token
+    packet = packet[:10] + b"\0\0" + packet[12:]  # checksum left to the kernel
+    trace = [s.sendto(packet, ("127.0.0.5", 0))]
+    got = _recv_token(net, r, token)
+    trace += [_ip_fields(got[0]), got[0][20:] == token, struct.unpack_from("!H", got[0], 4)[0] == 0x5151]
+    _close(r, s)
+    return trace
+
+
+def scenario_raw_hdrincl_kernel_fills_length_and_id(net):
+    """IP_HDRINCL: a zero total length and a zero ID are filled in by the kernel."""
+    token = _token()
+    r = _raw(net, 253, bind="127.0.0.6")
+    s = _raw(net, 253)
+    s.setsockopt(SOL_IP, IP_HDRINCL, 1)
+    head = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 0, 0, 0, 64, 253, 0, _ip("127.0.0.1"), _ip("127.0.0.6"))
+    s.sendto(head + token, ("127.0.0.6", 0))
+    got = _recv_token(net, r, token)
+    trace = [_ip_fields(got[0]), got[0][20:] == token]
+    _close(r, s)
+    return trace
+
+
+def scenario_raw_hdrincl_zero_source(net):
+    """IP_HDRINCL with source 0.0.0.0: the kernel fills in the route's source address."""
+    token = _token()
+    r = _raw(net, 253, bind="127.0.0.7")
+    s = _raw(net, IPPROTO_RAW)
+    s.sendto(_ip_header("0.0.0.0", "127.0.0.7", 253, len(token)) + token, ("127.0.0.7", 0))
+    got = _recv_token(net, r, token)
+    trace = [_ip_fields(got[0])[7:]]
+    _close(r, s)
+    return trace
+
+
+def scenario_raw_hdrincl_bad_packets(net):
+    """IP_HDRINCL: a packet shorter than an IP header or with IHL < 5 is EINVAL."""
+    s = _raw(net, IPPROTO_RAW)
+    good = _ip_header("127.0.0.1", "127.0.0.8", 253, 4) + b"abcd"
+    trace = [
+        errname(s.sendto, good[:12], ("127.0.0.8", 0)),
+        errname(s.sendto, bytes([0x44]) + good[1:], ("127.0.0.8", 0)),
+        errname(s.sendto, good, ("127.0.0.8", 0)),
+    ]
+    s.close()
+    return trace
+
+
+def scenario_raw_hdrincl_address_used_for_routing(net):
+    """IP_HDRINCL: the sendto address routes the packet; the header's destination is delivered as written."""
+    token = _token()
+    r = _raw(net, 253, bind="127.0.0.9")
+    s = _raw(net, IPPROTO_RAW)
+    s.sendto(_ip_header("127.0.0.1", "127.0.0.9", 253, len(token)) + token, ("127.0.0.10", 0))
+    got = _recv_token(net, r, token)
+    trace = [got is not None and _ip_fields(got[0])[8]]
+    _close(r, s)
+    return trace
+
+
+def scenario_raw_ipproto_raw_receives_nothing(net):
+    """An IPPROTO_RAW socket is send-only: it never receives, not even its own packets."""
+    token = _token()
+    s = _raw(net, IPPROTO_RAW)
+    s.sendto(_ip_header("127.0.0.1", "127.0.0.11", 253, len(token)) + token, ("127.0.0.11", 0))
+    trace = [_recv_token(net, s, token)]
+    s.close()
+    return trace
+
+
+def scenario_raw_udp_sees_udp_datagram(net):
+    """A raw IPPROTO_UDP socket sees a UDP datagram (IP header, UDP header, payload); the UDP socket gets it too."""
+    token = _token()
+    r = _raw(net, IPPROTO_UDP, bind="127.0.0.12")
+    u = _udp(net, "127.0.0.12")
+    s = _udp(net)
+    s.sendto(token, u.getsockname())
+    got = _recv_token(net, r, token)
+    packet = got[0]
+    sport, dport, length = struct.unpack_from("!HHH", packet, 20)
+    trace = [
+        _ip_fields(packet),
+        sport == s.getsockname()[1],
+        dport == u.getsockname()[1],
+        length,
+        packet[28:] == token,
+        u.recv(100) == token,
+    ]
+    _close(r, u, s)
+    return trace
+
+
+def scenario_raw_udp_closed_port_still_seen(net):
+    """A raw UDP socket sees a datagram to a port nobody holds; the sender (connected) still gets ECONNREFUSED."""
+    token = _token()
+    r = _raw(net, IPPROTO_UDP, bind=LO)
+    s, port = _refused_pair(net)
+    s.send(token)
+    got = _recv_token(net, r, token)
+    trace = [got is not None, errname(s.recv, 100, net.MSG_DONTWAIT)]
+    _close(r, s)
+    return trace
+
+
+def scenario_raw_proto_delivery_to_all(net):
+    """Raw sockets of a protocol all get a copy, the unbound sender included."""
+    token = _token()
+    a = _raw(net, 253)
+    b = _raw(net, 253, bind="127.0.0.13")
+    s = _raw(net, 253)
+    trace = [s.sendto(token, ("127.0.0.13", 0))]
+    for sock in (a, b, s):
+        got = _recv_token(net, sock, token)
+        trace.append(got is not None and (_ip_fields(got[0]), got[0][20:] == token))
+    _close(a, b, s)
+    return trace
+
+
+def scenario_raw_bound_filters_destination(net):
+    """A raw socket bound to 127.0.0.14 ignores packets to 127.0.0.15."""
+    token = _token()
+    r = _raw(net, 253, bind="127.0.0.14")
+    s = _raw(net, 253)
+    s.sendto(token + b"-15", ("127.0.0.15", 0))
+    s.sendto(token + b"-14", ("127.0.0.14", 0))
+    trace = [[p[20:].replace(token, b"") for p in _all_token(net, r, token)]]
+    _close(r, s)
+    return trace
+
+
+def scenario_raw_connected_filters_source(net):
+    """A connected raw socket only receives packets from its peer address."""
+    token = _token()
+    r = _raw(net, 253, bind="127.0.0.16")
+    r.connect(("127.0.0.17", 0))
+    a = _raw(net, 253, bind="127.0.0.17")
+    b = _raw(net, 253, bind="127.0.0.18")
+    b.sendto(token + b"-18", ("127.0.0.16", 0))
+    a.sendto(token + b"-17", ("127.0.0.16", 0))
+    trace = [[p[20:].replace(token, b"") for p in _all_token(net, r, token)]]
+    _close(r, a, b)
+    return trace
+
+
+def scenario_raw_bound_source_address(net):
+    """A raw socket bound to 127.0.0.19 sends with that source address."""
+    token = _token()
+    r = _raw(net, 253, bind="127.0.0.20")
+    s = _raw(net, 253, bind="127.0.0.19")
+    s.sendto(token, ("127.0.0.20", 0))
+    got = _recv_token(net, r, token)
+    trace = [_ip_fields(got[0])[7:]]
+    _close(r, s)
+    return trace
+
+
+def scenario_raw_send_unconnected(net):
+    """send() on an unconnected raw socket is EDESTADDRREQ; after connect() it works."""
+    token = _token()
+    r = _raw(net, 253, bind="127.0.0.21")
+    s = _raw(net, 253)
+    trace = [errname(s.send, token)]
+    s.connect(("127.0.0.21", 0))
+    trace.append(s.send(token))
+    trace.append(_recv_token(net, r, token) is not None)
+    _close(r, s)
+    return trace
+
+
+def scenario_raw_sendto_families(net):
+    """Raw sendto: AF_UNSPEC is taken as AF_INET, AF_INET6 is EAFNOSUPPORT, a short address EINVAL."""
+    token = _token()
+    r = _raw(net, 253, bind="127.0.0.22")
+    s = _raw(net, 253)
+    trace = [
+        _raw_addr_call(net, s, "sendto", _unspec(0, "127.0.0.22"), token + b"-unspec"),
+        _raw_addr_call(net, s, "sendto", _sockaddr_in("127.0.0.22", 0, family=net.AF_INET6), token + b"-inet6"),
+        _raw_addr_call(net, s, "sendto", _sockaddr_in("127.0.0.22", 0)[:8], token + b"-short"),
+        [p[20:].replace(token, b"") for p in _all_token(net, r, token)],
+    ]
+    _close(r, s)
+    return trace
+
+
+def scenario_raw_msg_trunc(net):
+    """A short buffer on a raw socket truncates the packet and sets MSG_TRUNC."""
+    token = _token()
+    r = _raw(net, 253, bind="127.0.0.23")
+    s = _raw(net, 253)
+    s.sendto(token + bytes(100), ("127.0.0.23", 0))
+    for _ in range(256):
+        data, anc, flags, addr = r.recvmsg(30 + len(token), 0, net.MSG_DONTWAIT)
+        if token in data:
+            break
+    trace = [len(data), flags]
+    _close(r, s)
+    return trace
+
+
+def scenario_raw_ip_options_in_header(net):
+    """IP_OPTIONS on a raw sender: IHL 8 for a 12-byte record route, which the receiving side fills
+    in without fixing the header checksum (the raw reader sees it invalid)."""
+    token = _token()
+    r = _raw(net, 253, bind="127.0.0.24")
+    s = _raw(net, 253)
+    s.setsockopt(SOL_IP, IP_OPTIONS, bytes([7, 11, 4]) + bytes(8) + bytes([0]))
+    s.sendto(token, ("127.0.0.24", 0))
+    got = _recv_token(net, r, token)
+    packet = got[0]
+    trace = [_ip_fields(packet), packet[20:32], packet[32:] == token]
+    _close(r, s)
+    return trace
+
+
+def scenario_raw_ttl_tos_on_send(net):
+    """IP_TTL / IP_TOS set on a raw sender show in the received IP header."""
+    token = _token()
+    r = _raw(net, 253, bind="127.0.0.25")
+    s = _raw(net, 253)
+    s.setsockopt(SOL_IP, IP_TTL, 3)
+    s.setsockopt(SOL_IP, IP_TOS, 0x20)
+    s.sendto(token, ("127.0.0.25", 0))
+    got = _recv_token(net, r, token)
+    trace = [_ip_fields(got[0])]
+    _close(r, s)
+    return trace
+
+
+def scenario_raw_echo_to_broadcast_ignored(net):
+    """An echo request to 127.255.255.255 gets no reply (icmp_echo_ignore_broadcasts = 1)."""
+    token = _token()
+    s = _raw(net, IPPROTO_ICMP)
+    trace = [errname(s.sendto, _icmp_echo(5, 5, token), (LO_BCAST, 0))]
+    s.setsockopt(net.SOL_SOCKET, net.SO_BROADCAST, 1)
+    trace.append(errname(s.sendto, _icmp_echo(5, 6, token), (LO_BCAST, 0)))
+    trace.append([_icmp_type(p) for p in _all_token(net, s, token)])
+    s.close()
+    return trace
+
+
+def scenario_raw_icmp_sees_port_unreachable(net):
+    """A raw ICMP socket sees the port unreachable a UDP send provokes: type 3 code 3, quoting the datagram."""
+    token = _token()
+    r = _raw(net, IPPROTO_ICMP)
+    r.setsockopt(SOL_RAW, ICMP_FILTER, struct.pack("<I", ~(1 << ICMP_DEST_UNREACH) & 0xFFFFFFFF))
+    port = _free_port(net)
+    s = _udp(net)
+    s.sendto(token, (LO, port))
+    got = _recv_token(net, r, token)
+    packet = got[0]
+    inner = packet[28:]
+    trace = [
+        _ip_fields(packet)[1:],
+        _icmp_fields(packet)[:3],
+        _ip_fields(inner)[4:],
+        struct.unpack_from("!H", inner, 22)[0] == port,
+        inner[28:] == token,
+    ]
+    _close(r, s)
+    return trace
+
+
+def scenario_raw_protocol_unreachable(net):
+    """A packet for a protocol with no handler and no raw socket draws ICMP protocol unreachable (3/2)."""
+    token = _token()
+    r = _raw(net, IPPROTO_ICMP)
+    r.setsockopt(SOL_RAW, ICMP_FILTER, struct.pack("<I", ~(1 << ICMP_DEST_UNREACH) & 0xFFFFFFFF))
+    s = _raw(net, IPPROTO_RAW)
+    s.sendto(_ip_header("127.0.0.1", "127.0.0.26", 252, len(token)) + token, ("127.0.0.26", 0))
+    got = _recv_token(net, r, token)
+    trace = [got is not None and (_ip_fields(got[0])[6:], _icmp_fields(got[0])[:3], _ip_fields(got[0][28:])[5:])]
+    _close(r, s)
+    return trace
+
+
+def scenario_raw_recverr_protocol_unreachable(net):
+    """A connected raw socket (so it does not take its own packet) with IP_RECVERR gets the protocol
+    unreachable in its error queue: ENOPROTOOPT, origin ICMP, type 3, code 2, offender the destination."""
+    token = _token()
+    s = _raw(net, 251)
+    s.setsockopt(SOL_IP, IP_RECVERR, 1)
+    s.connect(("127.0.0.27", 0))
+    s.send(token)
+    trace = [_recv_token(net, s, token) is not None]
+    outcome = attempt(s.recvmsg, 200, 1024, MSG_ERRQUEUE)
+    if outcome[0] == "ok":
+        data, anc, flags, addr = outcome[1]
+        trace += [data == token, _exterr(net, anc), flags, addr]
+    else:
+        trace.append(outcome[1])
+    trace.append(errname(s.recv, 100, net.MSG_DONTWAIT))
+    s.close()
+    return trace
+
+
+def scenario_raw_nonblocking_empty(net):
+    """recv on a raw socket with nothing queued: EAGAIN with MSG_DONTWAIT; not readable."""
+    s = _raw(net, 250, bind="127.0.0.28")
+    trace = [errname(s.recv, 100, net.MSG_DONTWAIT), _readable(net, s), _writable(net, s)]
+    s.close()
+    return trace
+
+
+def scenario_raw_send_empty_payload(net):
+    """A raw socket may send an empty payload (just the IP header arrives)."""
+    token_addr = "127.0.0.29"
+    r = _raw(net, 249, bind=token_addr)
+    s = _raw(net, 249)
+    trace = [s.sendto(b"", (token_addr, 0))]
+    got = attempt(r.recvfrom, 100, net.MSG_DONTWAIT)
+    trace.append(got[0] == "ok" and (_ip_fields(got[1][0]), got[1][1]))
+    _close(r, s)
+    return trace
+
+
+def scenario_raw_shutdown(net):
+    """shutdown on an unconnected raw socket is ENOTCONN; on a connected one it works."""
+    s = _raw(net, 253)
+    trace = [errname(s.shutdown, net.SHUT_RDWR)]
+    s.connect(("127.0.0.30", 0))
+    trace += [errname(s.shutdown, net.SHUT_RD), errname(s.recv, 10, net.MSG_DONTWAIT)]
+    s.close()
     return trace
