@@ -3263,3 +3263,201 @@ def scenario_raw_shutdown(net):
     trace += [errname(s.shutdown, net.SHUT_RD), errname(s.recv, 10, net.MSG_DONTWAIT)]
     s.close()
     return trace
+
+
+# ------------------------------------------------------- corking, MSG_MORE
+
+
+def scenario_cork_msg_more_joins(net):
+    """MSG_MORE holds the data back; the next send without it sends one joined datagram."""
+    r = _udp(net)
+    s = _udp(net)
+    s.connect(r.getsockname())
+    trace = [s.send(b"ab", MSG_MORE), _readable(net, r), s.send(b"cd", MSG_MORE), s.send(b"ef")]
+    trace += [_drain(net, r)]
+    _close(r, s)
+    return trace
+
+
+def scenario_cork_msg_more_sendto(net):
+    """MSG_MORE on sendto: the pieces join; a later sendto's address is ignored while corked."""
+    r = _udp(net)
+    other = _udp(net)
+    s = _udp(net)
+    trace = [s.sendto(b"one", MSG_MORE, r.getsockname()), s.sendto(b"two", other.getsockname())]
+    trace += [_drain(net, r), _drain(net, other)]
+    _close(r, other, s)
+    return trace
+
+
+def scenario_cork_pending_ignores_bad_address(net):
+    """While data is pending, even a port-0 destination is not checked: the data joins the pending datagram."""
+    r = _udp(net)
+    s = _udp(net)
+    trace = [s.sendto(b"a", MSG_MORE, r.getsockname()), errname(s.sendto, b"b", (LO, 0))]
+    trace.append(_drain(net, r))
+    _close(r, s)
+    return trace
+
+
+def scenario_cork_msg_more_empty_flush(net):
+    """A zero-length send without MSG_MORE flushes the pending data as it is."""
+    r = _udp(net)
+    s = _udp(net)
+    s.connect(r.getsockname())
+    s.send(b"pending", MSG_MORE)
+    trace = [s.send(b""), _drain(net, r)]
+    _close(r, s)
+    return trace
+
+
+def scenario_cork_udp_cork_option(net):
+    """UDP_CORK: sends accumulate into one datagram until the option is cleared."""
+    r = _udp(net)
+    s = _udp(net)
+    s.connect(r.getsockname())
+    s.setsockopt(SOL_UDP, UDP_CORK, 1)
+    trace = [s.send(b"a"), s.send(b"b"), s.send(b"c"), _readable(net, r)]
+    s.setsockopt(SOL_UDP, UDP_CORK, 0)
+    trace.append(_drain(net, r))
+    s.send(b"d")
+    trace.append(_drain(net, r))
+    _close(r, s)
+    return trace
+
+
+def scenario_cork_udp_cork_emsgsize(net):
+    """A corked datagram cannot grow past 65507 bytes: the append that would is EMSGSIZE, and the
+    whole pending datagram is thrown away with it."""
+    r = _udp(net)
+    s = _udp(net)
+    s.connect(r.getsockname())
+    s.setsockopt(SOL_UDP, UDP_CORK, 1)
+    trace = [s.send(bytes(40000)), errname(s.send, bytes(30000)), s.send(bytes(25507))]
+    s.setsockopt(SOL_UDP, UDP_CORK, 0)
+    trace.append([len(d) for d in _drain(net, r)])
+    _close(r, s)
+    return trace
+
+
+def scenario_cork_close_discards_pending(net):
+    """Closing a socket with corked data sends nothing."""
+    r = _udp(net)
+    s = _udp(net)
+    s.connect(r.getsockname())
+    s.send(b"never", MSG_MORE)
+    s.close()
+    trace = [_drain(net, r)]
+    r.close()
+    return trace
+
+
+def scenario_cork_msg_more_cmsg_ttl_first(net):
+    """The first corked send fixes the datagram's TTL; a later IP_TTL cmsg does not change it."""
+    r = _receiver(net, IP_RECVTTL)
+    s = _udp(net)
+    s.connect(r.getsockname())
+    s.sendmsg([b"a"], [(SOL_IP, IP_TTL, INT.pack(5))], MSG_MORE)
+    s.sendmsg([b"b"], [(SOL_IP, IP_TTL, INT.pack(9))])
+    data, anc, flags, src = r.recvmsg(10, 256)
+    trace = [data, _cmsg_int(anc, SOL_IP, IP_TTL)]
+    _close(r, s)
+    return trace
+
+
+# --------------------------------------------------------- more UDP odds
+
+
+def scenario_misc_rcvtimeo_udp(net):
+    """SO_RCVTIMEO on a UDP socket: an empty recv fails with EAGAIN after the timeout."""
+    s = _udp(net)
+    s.setsockopt(net.SOL_SOCKET, net.SO_RCVTIMEO, struct.pack("ll", 0, 20000))
+    trace = [errname(s.recv, 10), struct.unpack("ll", s.getsockopt(net.SOL_SOCKET, net.SO_RCVTIMEO, 16))]
+    s.close()
+    return trace
+
+
+def scenario_misc_bindtodevice_lo(net):
+    """SO_BINDTODEVICE 'lo': reads back b'lo\\0'; loopback traffic still flows; an unknown name is ENODEV."""
+    r = _udp(net)
+    s = _udp(net)
+    trace = [_setopt(s, net.SOL_SOCKET, net.SO_BINDTODEVICE, b"lo"), s.getsockopt(net.SOL_SOCKET, net.SO_BINDTODEVICE, 16)]
+    trace.append(s.sendto(b"via lo", r.getsockname()))
+    trace.append(_drain(net, r))
+    trace.append(_setopt(s, net.SOL_SOCKET, net.SO_BINDTODEVICE, b"nosuchdev0"))
+    trace.append(_setopt(s, net.SOL_SOCKET, net.SO_BINDTODEVICE, b""))
+    trace.append(s.getsockopt(net.SOL_SOCKET, net.SO_BINDTODEVICE, 16))
+    _close(r, s)
+    return trace
+
+
+def scenario_misc_multicast_loop_on_lo(net):
+    """Multicast over lo: a member joined on ifindex 1 gets the group datagram, and still gets it with
+    IP_MULTICAST_LOOP 0 (that only stops the local copy; lo itself delivers what it transmits)."""
+    group = "239.7.7.7"
+    r = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    r.bind((ANY, 0))
+    port = r.getsockname()[1]
+    r.setsockopt(SOL_IP, IP_ADD_MEMBERSHIP, MREQN.pack(_ip(group), bytes(4), 1))
+    s = _udp(net, LO)
+    s.setsockopt(SOL_IP, IP_MULTICAST_IF, MREQN.pack(bytes(4), bytes(4), 1))
+    trace = [s.sendto(b"loop", (group, port))]
+    got = _drain(net, r)
+    s.setsockopt(SOL_IP, IP_MULTICAST_LOOP, 0)
+    s.sendto(b"no loop", (group, port))
+    trace += [got, _drain(net, r)]
+    _close(r, s)
+    return trace
+
+
+def scenario_misc_multicast_ttl_on_wire(net):
+    """A looped-back multicast datagram carries IP_MULTICAST_TTL (1 by default), not IP_TTL."""
+    group = "239.7.7.8"
+    r = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    r.bind((ANY, 0))
+    r.setsockopt(SOL_IP, IP_RECVTTL, 1)
+    r.setsockopt(SOL_IP, IP_ADD_MEMBERSHIP, MREQN.pack(_ip(group), bytes(4), 1))
+    s = _udp(net, LO)
+    s.setsockopt(SOL_IP, IP_MULTICAST_IF, MREQN.pack(bytes(4), bytes(4), 1))
+    s.sendto(b"a", (group, r.getsockname()[1]))
+    s.setsockopt(SOL_IP, IP_MULTICAST_TTL, 7)
+    s.sendto(b"b", (group, r.getsockname()[1]))
+    trace = []
+    for _ in range(2):
+        outcome = attempt(r.recvmsg, 10, 256, net.MSG_DONTWAIT)
+        trace.append(outcome[1] if outcome[0] == "err" else (outcome[1][0], _cmsg_int(outcome[1][1], SOL_IP, IP_TTL)))
+    _close(r, s)
+    return trace
+
+
+def scenario_misc_multicast_not_member(net):
+    """Without a membership the group datagram is not delivered (IP_MULTICAST_ALL needs a join somewhere)."""
+    group = "239.7.7.9"
+    r = _udp(net, ANY)
+    s = _udp(net, LO)
+    s.setsockopt(SOL_IP, IP_MULTICAST_IF, MREQN.pack(bytes(4), bytes(4), 1))
+    trace = [s.sendto(b"nobody", (group, r.getsockname()[1])), _drain(net, r)]
+    _close(r, s)
+    return trace
+
+
+def scenario_misc_so_error_on_raw(net):
+    """A raw socket starts with SO_ERROR 0 and SO_TYPE SOCK_RAW."""
+    s = _raw(net, 253)
+    trace = [_opt(s, net.SOL_SOCKET, net.SO_ERROR), _opt(s, net.SOL_SOCKET, net.SO_TYPE)]
+    s.close()
+    return trace
+
+
+def scenario_misc_recvmsg_address_of_each_sender(net):
+    """Datagrams from several senders queue in order, each with its own source address."""
+    r = _udp(net)
+    senders = [_udp(net, addr) for addr in ("127.0.0.31", "127.0.0.32", LO)]
+    for i, s in enumerate(senders):
+        s.sendto(bytes([48 + i]), r.getsockname())
+    trace = []
+    for s in senders:
+        data, src = r.recvfrom(10)
+        trace.append((data, src[0], src == s.getsockname()))
+    _close(r, *senders)
+    return trace
