@@ -78,7 +78,8 @@ def _timestamp(draw: st.DrawFn) -> Ipv4Option:
     n = draw(st.integers(1, 36 // entry))
     pointer = draw(st.sampled_from([5 + entry * k for k in range(n + 1)]))
     data = draw(st.binary(min_size=n * entry, max_size=n * entry))
-    return Ipv4OptTimestamp(pointer, draw(st.integers(0, 15)), flag, data)
+    full = pointer > 4 + len(data)
+    return Ipv4OptTimestamp(pointer, draw(st.integers(0, 14 if full else 15)), flag, data)
 
 
 ipv4_option = st.one_of(

@@ -17,7 +17,7 @@ from kernel.net.wire import WireError
 from kernel.net.wire.arp import ArpPacket, ArpRepr
 from kernel.net.wire.ethernet import EthernetPacket, EthernetRepr
 from kernel.net.wire.icmp import IcmpPacket, IcmpRepr
-from kernel.net.wire.ipv4 import IPPROTO_UDP, Ipv4Packet, Ipv4Repr, ip_aton, ipv4_options_parse
+from kernel.net.wire.ipv4 import IPPROTO_UDP, Ipv4OptTimestamp, Ipv4Packet, Ipv4Repr, ip_aton, ipv4_options_parse
 from kernel.net.wire.tcp import TCPHDR_SYN, TcpPacket, TcpRepr, tcp_options_parse
 from kernel.net.wire.udp import UdpPacket, UdpRepr
 
@@ -224,7 +224,7 @@ def test_ipv4_padding_after_total_length_is_not_payload() -> None:
     (b"\x07\x08\x04\x00\x00\x00\x00\x00", "not 3 \\+ 4n"),
     (b"\x83\x02", "length 2 < 3"),
     (b"\x44\x08\x04\x00\x00\x00\x00\x00", "pointer 4 < 5"),
-    (b"\x44\x08\x05\x02\x00\x00\x00\x00", "unknown flag 2"),
+    (b"\x44\x08\x09\xf0\x00\x00\x00\x00", "overflow counter is 15"),
     (b"\x44\x08\x05\x01\x00\x00\x00\x00", "partial entry"),
     (b"\x44\x03\x05\x00", "length 3 < 4"),
 ])
@@ -239,6 +239,13 @@ def test_ipv4_malformed_options(opts: bytes, why: str) -> None:
     Ipv4Packet(raw).fill_checksum()
     with pytest.raises(WireError, match=why):
         Ipv4Repr.parse(bytes(raw))
+
+
+def test_ipv4_timestamp_unknown_flag_passes() -> None:
+    """ip_options_compile lets a received timestamp with an undefined flag through (4-byte entries)."""
+    (ts,) = ipv4_options_parse(b"\x44\x08\x05\x02\x00\x00\x00\x00")
+    assert isinstance(ts, Ipv4OptTimestamp) and (ts.pointer, ts.flag, ts.data) == (5, 2, bytes(4))
+    assert ts.to_bytes() == b"\x44\x08\x05\x02\x00\x00\x00\x00"
 
 
 def test_ipv4_options_after_eol_ignored() -> None:

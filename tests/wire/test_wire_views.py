@@ -130,7 +130,7 @@ def test_ipv4_repr_contract() -> None:
     with pytest.raises(ValueError):
         Ipv4OptSourceRoute(True, 10, (0, 0))  # a partial slot under the pointer
     with pytest.raises(ValueError):
-        Ipv4OptTimestamp(5, 0, 2, bytes(4))
+        Ipv4OptTimestamp(9, 0, 1, bytes(8))  # a partial 8-byte entry under the pointer
     with pytest.raises(ValueError):
         Ipv4OptUnknown(7, b"")       # record route has its own class
 

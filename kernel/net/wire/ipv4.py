@@ -23,9 +23,13 @@ route data of 4-byte slots); Timestamp (pointer, overflow, flag, opaque data);
 Router Alert (RFC 2113, length 4).  Other types are kept opaque
 (``Ipv4OptUnknown``).  Malformed options -- a length below 2 or past the
 header, a Router Alert whose length is not 4, a route option with a pointer
-below 4 or a partial slot under it, a timestamp with a pointer below 5, an
-unknown flag or a partial entry under its pointer -- raise :class:`WireError`
-(as ip_options_compile sends a parameter problem and drops).  ``emit`` pads
+below 4 or a partial slot under it or a length that is not 3 + 4n, a
+timestamp with a pointer below 5, a partial entry under its pointer (8 bytes
+for flags 1 and 3, 4 otherwise: other flags pass, as Linux lets them pass on
+received packets) or full with an overflow counter of 15 -- raise
+:class:`WireError` (where ip_options_compile sends a parameter problem and
+drops; the 3 + 4n rule is stricter than Linux).  Duplicate options are not a
+wire error (the IPv4 layer decides).  ``emit`` pads
 the options with EOL (zero) bytes to a multiple of 4.
 
 ``ip_aton``/``ip_ntoa`` convert dotted-quad text to and from the int form.
@@ -184,23 +188,24 @@ def _check_addrs(addrs: tuple[int, ...]) -> None:
             raise ValueError(f"not a u32 address: {a}")
 
 
-def _check_timestamp(pointer: int, flag: int, length: int) -> str | None:
+def _check_timestamp(pointer: int, overflow: int, flag: int, length: int) -> str | None:
+    # As ip_options_compile checks a received option: other flags pass (their entries are 4 bytes).
     if length < 4:
         return f"length {length} < 4"
     if pointer < 5:
         return f"pointer {pointer} < 5"
-    if flag not in (IPOPT_TS_TSONLY, IPOPT_TS_TSANDADDR, IPOPT_TS_PRESPEC):
-        return f"unknown flag {flag}"
     if pointer <= length:
-        need = 3 if flag == IPOPT_TS_TSONLY else 7
+        need = 7 if flag in (IPOPT_TS_TSANDADDR, IPOPT_TS_PRESPEC) else 3
         if pointer + need > length:
             return f"pointer {pointer} leaves a partial entry in length {length}"
+    elif overflow == 15:
+        return "full and the overflow counter is 15"
     return None
 
 
 @dataclass(frozen=True, slots=True)
 class Ipv4OptTimestamp:
-    """Internet Timestamp (type 68, RFC 791): pointer (>= 5), overflow (4 bits), flag (0, 1, 3), data."""
+    """Internet Timestamp (type 68, RFC 791): pointer (>= 5), overflow (4 bits), flag (4 bits: 0, 1, 3 defined), data."""
 
     pointer: int
     overflow: int
@@ -209,9 +214,9 @@ class Ipv4OptTimestamp:
 
     def __post_init__(self) -> None:
         length = 4 + len(self.data)
-        if length > 40 or not 0 <= self.pointer <= 255 or not 0 <= self.overflow <= 15:
+        if length > 40 or not 0 <= self.pointer <= 255 or not 0 <= self.overflow <= 15 or not 0 <= self.flag <= 15:
             raise ValueError("timestamp option out of range")
-        err = _check_timestamp(self.pointer, self.flag, length)
+        err = _check_timestamp(self.pointer, self.overflow, self.flag, length)
         if err:
             raise ValueError(f"timestamp: {err}")
 
@@ -298,7 +303,7 @@ def ipv4_options_parse(opts: Buffer) -> tuple[Ipv4Option, ...]:
         elif kind == IPOPT_TIMESTAMP:
             if length < 4:
                 raise WireError(f"ipv4 timestamp option: length {length} < 4")
-            err = _check_timestamp(body[0], body[1] & 15, length)
+            err = _check_timestamp(body[0], body[1] >> 4, body[1] & 15, length)
             if err:
                 raise WireError(f"ipv4 timestamp option: {err}")
             out.append(Ipv4OptTimestamp(body[0], body[1] >> 4, body[1] & 15, body[2:]))
