@@ -63,7 +63,9 @@ def emulated_net(emulated_target: str) -> Iterator[Any]:
 
 
 def test_enough_scenarios() -> None:
-    assert len(SCENARIOS) >= 90
+    assert len(SCENARIOS) >= 440
+    assert sum(name.startswith("unix/") for name in SCENARIOS) >= 270
+    assert sum(name.startswith("inet/") for name in SCENARIOS) >= 170
 
 
 @pytest.mark.parametrize("name", IDS)
