@@ -377,7 +377,7 @@ def scenario_socket_inet_so_type_domain_protocol(net):
 
 
 def scenario_socket_inet_dgram_tcp_protocol(net):
-    """SOCK_DGRAM with IPPROTO_TCP (or ICMP for non-ping, RAW) is EPROTONOSUPPORT."""
+    """SOCK_DGRAM with IPPROTO_TCP, IPPROTO_RAW or a protocol with no datagram handler is EPROTONOSUPPORT."""
     return [
         errname(net.socket, net.AF_INET, net.SOCK_DGRAM, IPPROTO_TCP),
         errname(net.socket, net.AF_INET, net.SOCK_DGRAM, IPPROTO_RAW),
@@ -997,7 +997,8 @@ def scenario_connect_nobody_listening_succeeds(net):
 
 
 def scenario_connect_port_zero(net):
-    """connect to port 0 succeeds, getpeername is ENOTCONN (no peer port), yet send goes out and is refused."""
+    """connect to port 0 succeeds, getpeername is ENOTCONN (no peer port), yet send goes out and
+    the port unreachable comes back as ECONNREFUSED."""
     s = _udp(net)
     trace = [errname(s.connect, (LO, 0)), errname(s.getpeername), errname(s.send, b"x")]
     trace.append(errname(s.recv, 10, net.MSG_DONTWAIT))
@@ -2084,7 +2085,8 @@ def scenario_opt_ip_multicast_if_mreqn(net):
 
 
 def scenario_opt_ip_add_membership_lo(net):
-    """Joining a group on lo (no IFF_MULTICAST): trace Linux's answer, then drop and drop again."""
+    """Joining a group on lo works although lo lacks IFF_MULTICAST; a second join is EADDRINUSE,
+    a drop of a group no longer joined EADDRNOTAVAIL."""
     s = _udp(net, ANY)
     group = _ip("239.1.2.3")
     mreq = MREQ.pack(group, _ip(LO))
@@ -2162,7 +2164,7 @@ def scenario_opt_ip_minttl(net):
 
 
 def scenario_opt_ip_minttl_udp_not_filtered(net):
-    """IP_MINTTL 255 on a UDP receiver: trace whether a TTL-64 datagram still arrives."""
+    """IP_MINTTL is not enforced for UDP: a TTL-64 datagram reaches a receiver with IP_MINTTL 255."""
     a = _udp(net)
     b = _udp(net)
     b.setsockopt(SOL_IP, IP_MINTTL, 255)
@@ -2593,7 +2595,7 @@ def scenario_cmsg_send_pktinfo_source(net):
 
 
 def scenario_cmsg_send_pktinfo_ifindex(net):
-    """An IP_PKTINFO cmsg naming ifindex 1 (lo) sends; an unknown ifindex fails (trace the errno)."""
+    """An IP_PKTINFO cmsg naming ifindex 1 (lo) sends; an unknown ifindex is ENODEV."""
     r = _udp(net)
     s = _udp(net)
     ok = PKTINFO.pack(1, bytes(4), bytes(4))
