@@ -92,7 +92,11 @@ def test_arp_view_and_reply() -> None:
     assert (v.sender_hardware_addr, v.sender_protocol_addr, v.target_protocol_addr) == (
         b"\x02" * 6, A.to_bytes(4, "big"), B.to_bytes(4, "big"))
     v.operation = ARPOP_REPLY
-    assert ArpRepr.parse(v).operation == ARPOP_REPLY
+    v.sender_hardware_addr, v.target_hardware_addr = b"\x04" * 6, b"\x02" * 6
+    v.sender_protocol_addr, v.target_protocol_addr = B.to_bytes(4, "big"), A.to_bytes(4, "big")
+    assert ArpRepr.parse(v) == ArpRepr(ARPOP_REPLY, b"\x04" * 6, B, b"\x02" * 6, A)
+    with pytest.raises(ValueError):
+        v.sender_protocol_addr = b"\x01"
 
 
 def test_ipv4_view_fields_and_setters() -> None:
@@ -109,6 +113,13 @@ def test_ipv4_view_fields_and_setters() -> None:
     v.fill_checksum()
     assert Ipv4Repr.parse(buf).ttl == 4
     v.src, v.dst, v.ident, v.frag_field = B, A, 1, 0x4000
+    v.fill_checksum()
+    assert (v.dont_frag, v.more_frags, v.frag_offset) == (True, False, 0)
+    v.more_frags, v.frag_offset, v.dscp, v.ecn = True, 8 * 0x1FFF, 10, 2
+    assert (v.dont_frag, v.more_frags, v.frag_offset, v.tos) == (True, True, 8 * 0x1FFF, (10 << 2) | 2)
+    v.dont_frag, v.more_frags, v.frag_offset, v.tos = True, False, 0, 0xB9
+    with pytest.raises(ValueError):
+        v.frag_offset = 12
     v.fill_checksum()
     assert Ipv4Repr.parse(buf) == Ipv4Repr(B, A, IPPROTO_TCP, 3, ttl=4, tos=0xB9, ident=1, dont_frag=True,
                                            options=(Ipv4OptRouterAlert(),))
@@ -142,6 +153,15 @@ def test_icmp_view_and_frag_needed() -> None:
     v = IcmpPacket.new_checked(buf)
     assert (v.type, v.code, v.next_hop_mtu, bytes(v.payload)) == (3, 4, 1400, quoted) and v.verify_checksum()
     assert IcmpRepr.parse(buf).next_hop_mtu == 1400
+    v.next_hop_mtu = 1280
+    v.fill_checksum()
+    assert IcmpRepr.parse(buf).next_hop_mtu == 1280
+    v.type, v.pointer = 12, 9
+    v.fill_checksum()
+    assert IcmpRepr.parse(buf).pointer == 9
+    v.type, v.gateway = 5, B
+    v.fill_checksum()
+    assert IcmpRepr.parse(buf).gateway == B
     e = bytearray(IcmpRepr.echo_request(7, 9, b"ping").to_bytes())
     w = IcmpPacket(e)
     w.type, w.seq = 0, 10

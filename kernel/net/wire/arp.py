@@ -109,21 +109,44 @@ class ArpPacket:
         ln = (hl, pl, hl, pl)[which]
         return bytes(self.buf[off:off + ln])
 
+    def _put_field(self, which: int, value: bytes) -> None:
+        hl, pl = self.buf[4], self.buf[5]
+        off = (8, 8 + hl, 8 + hl + pl, 8 + 2 * hl + pl)[which]
+        if len(value) != (hl, pl, hl, pl)[which]:
+            raise ValueError("address length does not match the packet's length fields")
+        self._set(off, value)
+
     @property
     def sender_hardware_addr(self) -> bytes:
         return self._field(0)
+
+    @sender_hardware_addr.setter
+    def sender_hardware_addr(self, v: bytes) -> None:
+        self._put_field(0, v)
 
     @property
     def sender_protocol_addr(self) -> bytes:
         return self._field(1)
 
+    @sender_protocol_addr.setter
+    def sender_protocol_addr(self, v: bytes) -> None:
+        self._put_field(1, v)
+
     @property
     def target_hardware_addr(self) -> bytes:
         return self._field(2)
 
+    @target_hardware_addr.setter
+    def target_hardware_addr(self, v: bytes) -> None:
+        self._put_field(2, v)
+
     @property
     def target_protocol_addr(self) -> bytes:
         return self._field(3)
+
+    @target_protocol_addr.setter
+    def target_protocol_addr(self, v: bytes) -> None:
+        self._put_field(3, v)
 
     @property
     def payload(self) -> memoryview:

@@ -177,13 +177,25 @@ class IcmpPacket:
     def next_hop_mtu(self) -> int:
         return self._u16(6)
 
+    @next_hop_mtu.setter
+    def next_hop_mtu(self, v: int) -> None:
+        self._put16(6, v)
+
     @property
     def pointer(self) -> int:
         return self.buf[4]
 
+    @pointer.setter
+    def pointer(self, v: int) -> None:
+        self.buf[4] = v  # type: ignore[index]
+
     @property
     def gateway(self) -> int:
         return self.rest
+
+    @gateway.setter
+    def gateway(self, v: int) -> None:
+        self.rest = v
 
     @property
     def payload(self) -> memoryview:

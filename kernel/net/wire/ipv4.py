@@ -398,9 +398,17 @@ class Ipv4Packet:
     def dscp(self) -> int:
         return self.buf[1] >> 2
 
+    @dscp.setter
+    def dscp(self, v: int) -> None:
+        self.buf[1] = (v << 2) | (self.buf[1] & 3)  # type: ignore[index]
+
     @property
     def ecn(self) -> int:
         return self.buf[1] & 3
+
+    @ecn.setter
+    def ecn(self, v: int) -> None:
+        self.buf[1] = (self.buf[1] & 0xFC) | (v & 3)  # type: ignore[index]
 
     @property
     def total_len(self) -> int:
@@ -431,14 +439,28 @@ class Ipv4Packet:
     def dont_frag(self) -> bool:
         return bool(self.buf[6] & 0x40)
 
+    @dont_frag.setter
+    def dont_frag(self, v: bool) -> None:
+        self._put16(6, (self._u16(6) & ~IP_DF) | (IP_DF if v else 0))
+
     @property
     def more_frags(self) -> bool:
         return bool(self.buf[6] & 0x20)
 
+    @more_frags.setter
+    def more_frags(self, v: bool) -> None:
+        self._put16(6, (self._u16(6) & ~IP_MF) | (IP_MF if v else 0))
+
     @property
     def frag_offset(self) -> int:
-        """Fragment offset in bytes."""
+        """Fragment offset in bytes (a multiple of 8)."""
         return (self._u16(6) & IP_OFFMASK) * 8
+
+    @frag_offset.setter
+    def frag_offset(self, v: int) -> None:
+        if v % 8 or not 0 <= v <= IP_OFFMASK * 8:
+            raise ValueError(f"fragment offset {v} is not a multiple of 8 in range")
+        self._put16(6, (self._u16(6) & ~IP_OFFMASK) | (v >> 3))
 
     @property
     def ttl(self) -> int:
