@@ -7,7 +7,8 @@ and ``ip_ptr`` (IPv4's in_device, set by kernel.net.ipv4.devinet).
 
 Transmit: ``dev_queue_xmit(skb)`` hands a frame (data = link-layer header +
 payload) to the taps (``ptype_all``: AF_PACKET sockets and sniffers see
-PACKET_OUTGOING copies), then to the qdisc if one is attached, else straight to
+PACKET_OUTGOING copies as the frame leaves: after the qdisc, in
+dev_hard_start_xmit), then to the qdisc if one is attached, else straight to
 the driver's ``ndo_start_xmit``.  Receive: a driver calls ``netif_rx(skb)``
 with ``skb.protocol`` set (eth_type_trans) and data at the network header
 (mac_header marks the link header).  Frames go on the namespace backlog;
@@ -118,7 +119,7 @@ class HeaderOps(Protocol):
 
 
 class Qdisc(Protocol):
-    """The egress hook: enqueue a frame; the qdisc later calls dev.netdev_ops.ndo_start_xmit."""
+    """The egress hook: enqueue a frame; the qdisc later hands it to dev_hard_start_xmit (kernel.net.sched)."""
 
     def enqueue(self, skb: SkBuff, dev: NetDevice) -> int: ...
 
@@ -338,17 +339,19 @@ def dev_queue_xmit(skb: SkBuff) -> int:
         dev.stats.tx_dropped += 1
         return -uapi.ENETDOWN
     skb.mac_header = skb.doff
-    dev_queue_xmit_nit(skb, dev)
     if dev.qdisc is not None:
         return int(dev.qdisc.enqueue(skb, dev))
     return dev_hard_start_xmit(skb, dev)
 
 
 def dev_hard_start_xmit(skb: SkBuff, dev: NetDevice) -> int:
-    """The driver transmits: tx counters move when it accepts the frame."""
+    """xmit_one: the taps see the frame as it leaves (after the qdisc, never a frame dropped for
+    want of carrier, as dev_queue_xmit_nit sits in xmit_one), then the driver transmits; tx
+    counters move when it accepts the frame."""
     if not dev.carrier:
         dev.stats.tx_dropped += 1
         return 0  # NET_XMIT_DROP is not reported to the sender on Linux either
+    dev_queue_xmit_nit(skb, dev)
     length = skb.len
     rc = dev.netdev_ops.ndo_start_xmit(skb, dev)
     if rc == NETDEV_TX_OK:
