@@ -54,9 +54,21 @@ __all__ = [
 
 
 def connect(target: str, **kwargs: Any) -> Net:
-    """A new process on the daemon at ``target`` ("HOST:PORT"), as a socket-module-like Net."""
+    """A new process on the daemon at ``target`` ("HOST:PORT"), as a socket-module-like Net.
+
+    Keyword arguments: ``uid``, ``gid``, ``capabilities`` (a bit mask) for the
+    process; ``token`` (a bearer token, when the daemon has ``--token-file``);
+    ``tls`` (a :class:`client.TlsConfig`: CA, and the client certificate and key
+    for mutual TLS); ``connect_timeout`` seconds.
+    """
     grpc_transport: Any = importlib.import_module("client._grpc").GrpcTransport
     return Net(grpc_transport(target, **kwargs))
+
+
+def __getattr__(name: str) -> Any:
+    if name == "TlsConfig":  # lazily: importing grpc is not free
+        return importlib.import_module("client._grpc").TlsConfig
+    raise AttributeError(name)
 
 
 def local(same_host_as: Net | None = None, *, uid: int = 0, gid: int = 0) -> Net:

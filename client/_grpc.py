@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import dataclasses
 import itertools
 import os
 import threading
@@ -352,6 +353,39 @@ class _Slot:
         self.failure: BaseException | None = None
 
 
+@dataclasses.dataclass(frozen=True)
+class TlsConfig:
+    """TLS towards the daemon: the CA that signed its certificate (None: the
+    system roots), and for mutual TLS the client's certificate and key (PEM
+    file paths); ``server_name`` overrides the name checked in its certificate."""
+
+    ca: str | None = None
+    cert: str | None = None
+    key: str | None = None
+    server_name: str | None = None
+
+    def credentials(self) -> grpc.ChannelCredentials:
+        def read(path: str | None) -> bytes | None:
+            if path is None:
+                return None
+            with open(path, "rb") as f:
+                return f.read()
+
+        return grpc.ssl_channel_credentials(read(self.ca), read(self.key), read(self.cert))
+
+
+ChannelKey = tuple[str, "TlsConfig | None"]
+
+
+def _new_channel(target: str, tls: TlsConfig | None) -> grpc.aio.Channel:
+    if tls is None:
+        return grpc.aio.insecure_channel(target, options=CHANNEL_OPTIONS)
+    options: list[tuple[str, Any]] = list(CHANNEL_OPTIONS)
+    if tls.server_name:
+        options.append(("grpc.ssl_target_name_override", tls.server_name))
+    return grpc.aio.secure_channel(target, tls.credentials(), options=options)
+
+
 class _ClientLoop:
     """One background event loop (uvloop) that runs the gRPC side of every
     GrpcTransport of this Python process, with one channel (one HTTP/2
@@ -372,7 +406,7 @@ class _ClientLoop:
         except ImportError:  # pragma: no cover - uvloop is a dependency
             self.loop = asyncio.new_event_loop()
         self.pid = os.getpid()
-        self._channels: dict[str, tuple[grpc.aio.Channel, int]] = {}  # touched in the loop only
+        self._channels: dict[ChannelKey, tuple[grpc.aio.Channel, int]] = {}  # touched in the loop only
         self._thread = threading.Thread(target=self._run, name="socketlab-grpc", daemon=True)
         self._thread.start()
 
@@ -394,18 +428,19 @@ class _ClientLoop:
     def call_soon(self, fn: Callable[..., Any], *args: Any) -> None:
         self.loop.call_soon_threadsafe(fn, *args)
 
-    def acquire_channel(self, target: str) -> grpc.aio.Channel:
-        channel, users = self._channels.get(target) or (
-            grpc.aio.insecure_channel(target, options=CHANNEL_OPTIONS), 0)
-        self._channels[target] = (channel, users + 1)
+    def acquire_channel(self, target: str, tls: TlsConfig | None = None) -> grpc.aio.Channel:
+        key = (target, tls)
+        channel, users = self._channels.get(key) or (_new_channel(target, tls), 0)
+        self._channels[key] = (channel, users + 1)
         return channel
 
-    def release_channel(self, target: str) -> None:
-        channel, users = self._channels[target]
+    def release_channel(self, target: str, tls: TlsConfig | None = None) -> None:
+        key = (target, tls)
+        channel, users = self._channels[key]
         if users > 1:
-            self._channels[target] = (channel, users - 1)
+            self._channels[key] = (channel, users - 1)
             return
-        del self._channels[target]
+        del self._channels[key]
         task = self.loop.create_task(channel.close(None))
         _background.add(task)
         task.add_done_callback(_background.discard)
@@ -420,8 +455,11 @@ class GrpcTransport:
     def __init__(
         self, target: str, *, uid: int | None = None, gid: int | None = None,
         capabilities: int | None = None, connect_timeout: float = 10.0,
+        token: str | None = None, tls: TlsConfig | None = None,
     ) -> None:
         self.target = target
+        self.tls = tls
+        self._metadata = (("authorization", f"Bearer {token}"),) if token else None
         self._loop = _ClientLoop.get()
         self._pending: dict[int, _Slot] = {}
         self._lock = threading.Lock()
@@ -435,7 +473,11 @@ class GrpcTransport:
         opening = self._loop.submit(self._open(open_msg, connect_timeout))
         try:
             opened = opening.result()
-        except (grpc.aio.AioRpcError, TimeoutError, EOFError) as exc:
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED):
+                raise PermissionError(f"socketlabd at {target}: {exc.details()}") from None
+            raise ConnectionError(f"socketlabd at {target}: {exc}") from None
+        except (TimeoutError, EOFError) as exc:
             detail = "not reachable" if isinstance(exc, TimeoutError) else str(exc)
             raise ConnectionError(f"socketlabd at {target}: {detail}") from None
         except BaseException:
@@ -454,19 +496,23 @@ class GrpcTransport:
     # --- in the loop --------------------------------------------------------
 
     async def _open(self, msg: pb.SessionRequest, timeout: float) -> pb.ProcessOpened:
-        channel = self._loop.acquire_channel(self.target)
+        channel = self._loop.acquire_channel(self.target, self.tls)
         try:
             async with asyncio.timeout(timeout):
                 await channel.channel_ready()
-                self._call = pb_grpc.ProcessStub(channel).Session()
+                self._call = pb_grpc.ProcessStub(channel).Session(metadata=self._metadata)
                 await self._call.write(msg)
                 first = await self._call.read()
+            if first is grpc.aio.EOF and await self._call.code() != grpc.StatusCode.OK:
+                # the status came before any message (e.g. UNAUTHENTICATED): report it as such
+                raise grpc.aio.AioRpcError(await self._call.code(), await self._call.initial_metadata(),
+                                           await self._call.trailing_metadata(), await self._call.details())
             if first is grpc.aio.EOF or first.WhichOneof("kind") != "opened":  # type: ignore[attr-defined]
                 raise EOFError("the daemon ended the session before opening the process")
         except BaseException:
             if self._call is not None:
                 self._call.cancel()
-            self._loop.release_channel(self.target)
+            self._loop.release_channel(self.target, self.tls)
             raise
         self._queue = asyncio.Queue()
         for coro in (self._read_loop(), self._write_loop()):
@@ -508,7 +554,7 @@ class GrpcTransport:
                 slot.lock.release()
             if self._queue is not None:
                 self._queue.put_nowait(None)  # ends the writer if it still waits
-            self._loop.release_channel(self.target)
+            self._loop.release_channel(self.target, self.tls)
             self._ended.set()
 
     # --- in the callers' threads --------------------------------------------

@@ -40,6 +40,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--topology", metavar="LAB.yml", help="a lab topology file (not yet supported)")
     parser.add_argument("--host", dest="host_name", metavar="NAME",
                         help="this daemon's host in the topology (its name; default: default)")
+    sec = parser.add_argument_group("security")
+    sec.add_argument("--tls-cert", metavar="PEM", help="serve TLS with this certificate (needs --tls-key)")
+    sec.add_argument("--tls-key", metavar="PEM", help="the private key of --tls-cert")
+    sec.add_argument("--tls-client-ca", metavar="PEM",
+                     help="require client certificates signed by this CA (mutual TLS)")
+    sec.add_argument("--token-file", metavar="FILE",
+                     help="require a bearer token from this file (one per line: TOKEN [name=] [uid=] [gid=] [caps=])")
+    sec.add_argument("--insecure", action="store_true",
+                     help="allow listening on a non-loopback address without TLS or tokens")
     parser.add_argument("--log-format", choices=("text", "json"), default="text", help="stderr log format")
     parser.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
     return parser.parse_args(argv)
@@ -62,13 +71,37 @@ def _bound(listen: str, port: int) -> str:
     return f"{host}:{port}"
 
 
+def security_from_args(ns: argparse.Namespace) -> tuple[Any, Any]:
+    """(server credentials or None, Authenticator); raises SecurityConfigError on bad settings."""
+    from server import security
+
+    if bool(ns.tls_cert) != bool(ns.tls_key):
+        raise security.SecurityConfigError("--tls-cert and --tls-key go together")
+    if ns.tls_client_ca and not ns.tls_cert:
+        raise security.SecurityConfigError("--tls-client-ca needs --tls-cert/--tls-key")
+    creds = security.server_credentials(ns.tls_cert, ns.tls_key, ns.tls_client_ca) if ns.tls_cert else None
+    tokens = security.TokenStore.load(ns.token_file) if ns.token_file else None
+    refused = security.check_listen(ns.listen, creds is not None or tokens is not None, ns.insecure)
+    if refused:
+        raise security.SecurityConfigError(refused)
+    if ns.insecure and creds is None and tokens is None and not security.is_loopback(ns.listen):
+        log.warning("socketlabd: --insecure: anyone who reaches %s gets root on this emulated host", ns.listen)
+    return creds, security.Authenticator(tokens)
+
+
 async def serve(ns: argparse.Namespace) -> int:
     """Build, start, wait for SIGTERM/SIGINT, stop."""
     from kernel.host import Host
     from server.app import build
+    from server.security import SecurityConfigError
 
     try:
-        daemon = build(ns.listen, Host(name=ns.host_name or "default"))
+        creds, auth = security_from_args(ns)
+    except SecurityConfigError as exc:
+        log.error("socketlabd: %s", exc)
+        return 2
+    try:
+        daemon = build(ns.listen, Host(name=ns.host_name or "default"), credentials=creds, auth=auth)
     except (RuntimeError, OSError) as exc:  # grpc: "Failed to bind to address ..."
         log.error("socketlabd cannot listen on %s: %s", ns.listen, exc)
         return 1
@@ -77,7 +110,9 @@ async def serve(ns: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for signo in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signo, stop.set)
-    log.info("socketlabd ready listen=%s host=%s", _bound(ns.listen, daemon.port), daemon.host.name)
+    log.info("socketlabd ready listen=%s host=%s tls=%s auth=%s", _bound(ns.listen, daemon.port), daemon.host.name,
+             "mtls" if ns.tls_client_ca else "on" if creds is not None else "off",
+             "token" if auth.enabled else "none")
     await stop.wait()
     log.info("socketlabd stopping")
     await daemon.stop(grace=0.5)

@@ -17,6 +17,7 @@ from client._gen.socketlab.v1 import process_pb2, socketcall_pb2
 from kernel.host import Host
 from server import session, socketcall
 from server.registry import ProcessTable
+from server.security import Authenticator, AuthInterceptor
 
 log = logging.getLogger("socketlabd")
 
@@ -59,18 +60,27 @@ class Daemon:
         await self.processes.close_all()
 
 
-def build(listen: str = "127.0.0.1:50051", host: Host | None = None) -> Daemon:
-    """Create the server on the running loop and bind ``listen`` (port 0 picks a free one)."""
+def build(
+    listen: str = "127.0.0.1:50051", host: Host | None = None, *,
+    credentials: grpc.ServerCredentials | None = None, auth: Authenticator | None = None,
+) -> Daemon:
+    """Create the server on the running loop and bind ``listen`` (port 0 picks a free one).
+
+    ``credentials``: TLS (or mTLS) for the port; ``auth``: bearer tokens mapping
+    callers to principals (server/security.py).  Neither: plaintext, every
+    caller is root.
+    """
     host = host or Host()
-    table = ProcessTable(host)
-    server = grpc.aio.server(options=SERVER_OPTIONS)
+    auth = auth or Authenticator()
+    table = ProcessTable(host, auth)
+    server = grpc.aio.server(options=SERVER_OPTIONS, interceptors=[AuthInterceptor(auth)])
     server.add_generic_rpc_handlers((socketcall.handlers(table), session.handler(table)))
     health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
         (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
     )
-    port = server.add_insecure_port(listen)
+    port = server.add_secure_port(listen, credentials) if credentials is not None else server.add_insecure_port(listen)
     if port == 0:
         raise OSError(f"cannot listen on {listen}")
     return Daemon(server, host, table, health_servicer, port)

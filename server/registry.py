@@ -20,7 +20,9 @@ from typing import Any, TypeVar
 
 from kernel import uapi
 from kernel.host import Host
+from kernel.process import ALL_CAPS
 from kernel.syscalls import SOCKETCALL_TABLE, SysReply, do_syscall
+from server.security import ROOT, Authenticator, Principal
 
 log = logging.getLogger("socketlabd")
 
@@ -133,9 +135,10 @@ async def interrupt(task: asyncio.Task[SysReply]) -> SysReply:
 class ProcessEntry:
     """One open process: its handle, and the syscall tasks running for it."""
 
-    def __init__(self, handle: str, proc: Any) -> None:
+    def __init__(self, handle: str, proc: Any, owner: Principal = ROOT) -> None:
         self.handle = handle
         self.proc = proc
+        self.owner = owner  # the principal that opened it: only it may use the handle
         self.tasks: set[asyncio.Task[Any]] = set()
         self.closed = False
 
@@ -170,25 +173,38 @@ class ProcessEntry:
 class ProcessTable:
     """The processes the daemon's clients hold open, by handle."""
 
-    def __init__(self, host: Host) -> None:
+    def __init__(self, host: Host, auth: Authenticator | None = None) -> None:
         self.host = host
+        self.auth = auth or Authenticator()
         self._by_handle: dict[str, ProcessEntry] = {}
 
     def __len__(self) -> int:
         return len(self._by_handle)
 
-    def open(self, uid: int = 0, gid: int = 0, caps: Iterable[int] | None = None) -> ProcessEntry:
-        """Spawn a process on the host and give it a fresh handle."""
-        proc = self.host.spawn(uid=uid, gid=gid, caps=caps)
-        entry = ProcessEntry(secrets.token_urlsafe(24), proc)
+    def open(
+        self, uid: int = 0, gid: int = 0, caps: Iterable[int] | None = None, owner: Principal = ROOT,
+    ) -> ProcessEntry:
+        """Spawn a process on the host and give it a fresh handle.
+
+        With tokens on, the owner's credentials win: a non-root principal's
+        processes run as its uid/gid, and capabilities never exceed its set."""
+        if owner.uid != 0:
+            uid, gid = owner.uid, owner.gid
+        wanted = list(caps) if caps is not None else list(ALL_CAPS) if uid == 0 else []
+        proc = self.host.spawn(uid=uid, gid=gid, caps=owner.clamp_caps(wanted))
+        entry = ProcessEntry(secrets.token_urlsafe(24), proc, owner)
         self._by_handle[entry.handle] = entry
         log.debug("process opened pid=%d", entry.pid)
         return entry
 
-    def get(self, handle: str) -> ProcessEntry | None:
-        """The open process with this handle, or None."""
+    def get(self, handle: str, caller: Principal | None = None) -> ProcessEntry | None:
+        """The open process with this handle, or None (also when ``caller`` is not its owner)."""
         entry = self._by_handle.get(handle)
-        return None if entry is None or entry.closed else entry
+        if entry is None or entry.closed:
+            return None
+        if caller is not None and caller != entry.owner:
+            return None
+        return entry
 
     async def close(self, entry: ProcessEntry) -> None:
         """End a process: interrupt its calls, close its fds, forget its handle."""

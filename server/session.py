@@ -96,7 +96,8 @@ class Session:
         caps = None
         if opts.HasField("capabilities"):
             caps = [bit for bit in range(64) if opts.capabilities >> bit & 1]
-        self.entry = self.table.open(uid=opts.uid, gid=opts.gid, caps=caps)
+        owner = self.table.auth.principal(self.context)
+        self.entry = self.table.open(uid=opts.uid, gid=opts.gid, caps=caps, owner=owner)
         self._ended = asyncio.get_running_loop().create_future()
         try:
             opened = pb.ProcessOpened(process=self.entry.handle, pid=self.entry.pid)

@@ -29,7 +29,7 @@ _SERVICE_DESC = sc.DESCRIPTOR.services_by_name["SocketCall"]
 
 
 async def _lookup(table: ProcessTable, handle: str, context: grpc.aio.ServicerContext[Any, Any]) -> ProcessEntry:
-    entry = table.get(handle)
+    entry = table.get(handle, table.auth.principal(context))
     if entry is None:
         await context.abort(grpc.StatusCode.NOT_FOUND, "no such process handle (its session has ended?)")
     assert entry is not None
