@@ -49,6 +49,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                      help="require a bearer token from this file (one per line: TOKEN [name=] [uid=] [gid=] [caps=])")
     sec.add_argument("--insecure", action="store_true",
                      help="allow listening on a non-loopback address without TLS or tokens")
+    parser.add_argument("--metrics", metavar="HOST:PORT",
+                        help="serve Prometheus metrics at http://HOST:PORT/metrics (port 0 picks one)")
     parser.add_argument("--log-format", choices=("text", "json"), default="text", help="stderr log format")
     parser.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
     return parser.parse_args(argv)
@@ -100,11 +102,28 @@ async def serve(ns: argparse.Namespace) -> int:
     except SecurityConfigError as exc:
         log.error("socketlabd: %s", exc)
         return 2
+    host = Host(name=ns.host_name or "default")
+    metrics = None
+    if ns.metrics:
+        from server.metrics import Metrics
+
+        metrics = Metrics(host)
     try:
-        daemon = build(ns.listen, Host(name=ns.host_name or "default"), credentials=creds, auth=auth)
+        daemon = build(ns.listen, host, credentials=creds, auth=auth, metrics=metrics)
     except (RuntimeError, OSError) as exc:  # grpc: "Failed to bind to address ..."
         log.error("socketlabd cannot listen on %s: %s", ns.listen, exc)
         return 1
+    metrics_server = None
+    if metrics is not None:
+        from server.metrics import serve_metrics
+
+        try:
+            metrics_server = await serve_metrics(metrics, ns.metrics)
+        except (OSError, ValueError) as exc:
+            log.error("socketlabd cannot serve metrics on %s: %s", ns.metrics, exc)
+            return 1
+        port = metrics_server.sockets[0].getsockname()[1]
+        log.info("socketlabd metrics=http://%s/metrics", _bound(ns.metrics, port))
     await daemon.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -116,6 +135,8 @@ async def serve(ns: argparse.Namespace) -> int:
     await stop.wait()
     log.info("socketlabd stopping")
     await daemon.stop(grace=0.5)
+    if metrics_server is not None:
+        metrics_server.close()
     log.info("socketlabd stopped")
     return 0
 

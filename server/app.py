@@ -1,7 +1,8 @@
 """Build the daemon's gRPC server: one emulated host behind grpc.aio.
 
 Services: ``socketlab.v1.SocketCall`` (typed syscalls), ``socketlab.v1.Process``
-(sessions), plus the standard health checking and server reflection.
+(sessions), ``socketlab.v1.Host`` (admin: NICs, addresses, routes, sysctls,
+/proc, capture), plus the standard health checking and server reflection.
 """
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from client._gen.socketlab.v1 import process_pb2, socketcall_pb2
+from client._gen.socketlab.v1 import host_pb2, process_pb2, socketcall_pb2
 from kernel.host import Host
-from server import session, socketcall
+from server import host_service, session, socketcall
 from server.registry import ProcessTable
 from server.security import Authenticator, AuthInterceptor
 
@@ -32,6 +33,7 @@ SERVER_OPTIONS: list[tuple[str, int]] = [
 SERVICE_NAMES = (
     socketcall_pb2.DESCRIPTOR.services_by_name["SocketCall"].full_name,
     process_pb2.DESCRIPTOR.services_by_name["Process"].full_name,
+    host_pb2.DESCRIPTOR.services_by_name["Host"].full_name,
 )
 
 
@@ -63,18 +65,26 @@ class Daemon:
 def build(
     listen: str = "127.0.0.1:50051", host: Host | None = None, *,
     credentials: grpc.ServerCredentials | None = None, auth: Authenticator | None = None,
+    metrics: Any = None,
 ) -> Daemon:
     """Create the server on the running loop and bind ``listen`` (port 0 picks a free one).
 
     ``credentials``: TLS (or mTLS) for the port; ``auth``: bearer tokens mapping
     callers to principals (server/security.py).  Neither: plaintext, every
-    caller is root.
+    caller is root.  ``metrics``: a server.metrics.Metrics that counts and
+    times every call.
     """
     host = host or Host()
     auth = auth or Authenticator()
     table = ProcessTable(host, auth)
-    server = grpc.aio.server(options=SERVER_OPTIONS, interceptors=[AuthInterceptor(auth)])
+    interceptors: list[grpc.aio.ServerInterceptor] = [AuthInterceptor(auth)]
+    if metrics is not None:
+        from server.metrics import MetricsInterceptor
+
+        interceptors.insert(0, MetricsInterceptor(metrics))
+    server = grpc.aio.server(options=SERVER_OPTIONS, interceptors=interceptors)
     server.add_generic_rpc_handlers((socketcall.handlers(table), session.handler(table)))
+    host_service.add_to_server(server, host, auth.principal)  # admin changes need CAP_NET_ADMIN
     health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(

@@ -109,12 +109,18 @@ async def guarded_syscall(proc: Any, op: str, args: dict[str, Any], timeout: flo
     if op == "socketcall" and timeout is not None:
         op, args = _by_number(op, args, timeout)
     try:
-        return await do_syscall(proc, op, args, timeout)
+        reply = await do_syscall(proc, op, args, timeout)
     except asyncio.CancelledError:
         task = asyncio.current_task()
         if task is not None:
             task.uncancel()  # the interruption is consumed here: it is the call's result
-        return SysReply(ret=-uapi.EINTR)
+        reply = SysReply(ret=-uapi.EINTR)
+    SYSCALLS[op, reply.ret if reply.ret < 0 else 0] += 1
+    return reply
+
+
+SYSCALLS: collections.Counter[tuple[str, int]] = collections.Counter()
+"""Syscalls run for clients: (op, 0 or -errno) -> count (the metrics endpoint reads it)."""
 
 
 async def interrupt(task: asyncio.Task[SysReply]) -> SysReply:
