@@ -1,13 +1,18 @@
 """Fixtures of the link-layer tests: hosts on one ManualClock, hand-built frames.
 
 No ``__init__.py`` here (see tests/kernel/conftest.py); helpers are fixtures.
-``frames`` builds Ethernet/IPv4/UDP, ICMP echo and ARP frames with correct
+``tshark`` runs tshark on a capture file (checksum validation on) and lists
+the frames it marks malformed or with an expert warning/error (skip the test
+first when ``shutil.which("tshark")`` is None).  ``frames`` builds Ethernet/IPv4/UDP, ICMP echo and ARP frames with correct
 checksums through kernel.net.wire; ``xmit(dev, frame)`` sends a raw frame out
 of a device as AF_PACKET would (dev_queue_xmit of an skb holding the frame).
 """
 from __future__ import annotations
 
 import random
+import shutil
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -104,3 +109,38 @@ class Receiver:
 @pytest.fixture
 def receiver() -> type[Receiver]:
     return Receiver
+
+
+class Tshark:
+    """tshark as an independent decoder: fields per frame, and the frames it complains about."""
+
+    CHECKSUMS = ["-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE"]
+    PI_WARN = 0x00600000  # epan/proto.h: PI_WARN; PI_ERROR is 0x00800000
+    FIELDS = ["frame.number", "frame.interface_name", "frame.packet_flags_direction", "_ws.malformed",
+              "_ws.expert.severity", "_ws.expert.message", "_ws.col.Protocol"]
+
+    def fields(self, path: Path, extra: tuple[str, ...] = ()) -> list[dict[str, str]]:
+        """One dict per frame: FIELDS (+ ``extra``) as tshark decodes them (checksums validated)."""
+        exe = shutil.which("tshark")
+        assert exe is not None
+        names = [*self.FIELDS, *extra]
+        cmd = [exe, "-n", "-r", str(path), *self.CHECKSUMS, "-T", "fields", "-E", "separator=\t",
+               "-E", "occurrence=a", "-E", "aggregator=;"]
+        for f in names:
+            cmd += ["-e", f]
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=True)
+        return [dict(zip(names, line.split("\t"), strict=True)) for line in out.stdout.splitlines() if line]
+
+    def problems(self, rows: list[dict[str, str]]) -> list[str]:
+        """Frames tshark marks malformed or with an expert item of warning severity or worse."""
+        bad = []
+        for r in rows:
+            severities = [int(s) for s in r["_ws.expert.severity"].split(";") if s]
+            if r["_ws.malformed"] or any(s >= self.PI_WARN for s in severities):
+                bad.append(f"frame {r['frame.number']}: {r['_ws.expert.message']} {r['_ws.malformed']}")
+        return bad
+
+
+@pytest.fixture
+def tshark() -> Tshark:
+    return Tshark()

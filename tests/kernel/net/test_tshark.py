@@ -7,7 +7,6 @@ deliberately broken UDP checksum proves the check would catch one.
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -20,33 +19,7 @@ from kernel.host import Host
 from kernel.net.core.capture import start_capture
 from kernel.net.sched import DelayQdisc, qdisc_attach
 
-TSHARK = shutil.which("tshark")
-pytestmark = pytest.mark.skipif(TSHARK is None, reason="tshark is not installed")
-
-CHECKSUMS = ["-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE"]
-PI_WARN = 0x00600000  # epan/proto.h: PI_WARN; PI_ERROR is 0x00800000
-FIELDS = ["frame.number", "frame.interface_name", "frame.packet_flags_direction", "_ws.malformed",
-          "_ws.expert.severity", "_ws.expert.message", "_ws.col.Protocol"]
-
-
-def tshark_fields(path: Path) -> list[dict[str, str]]:
-    """One dict per frame, the FIELDS above as tshark decodes them (checksums validated)."""
-    assert TSHARK is not None
-    cmd = [TSHARK, "-n", "-r", str(path), *CHECKSUMS, "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a",
-           "-E", "aggregator=;"]
-    for f in FIELDS:
-        cmd += ["-e", f]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=True)
-    return [dict(zip(FIELDS, line.split("\t"), strict=True)) for line in out.stdout.splitlines() if line]
-
-
-def problems(rows: list[dict[str, str]]) -> list[str]:
-    bad = []
-    for r in rows:
-        severities = [int(s) for s in r["_ws.expert.severity"].split(";") if s]
-        if r["_ws.malformed"] or any(s >= PI_WARN for s in severities):
-            bad.append(f"frame {r['frame.number']}: {r['_ws.expert.message']} {r['_ws.malformed']}")
-    return bad
+pytestmark = pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark is not installed")
 
 
 def _traffic(clock: ManualClock, hosts: tuple[Host, Host], frames: Any, xmit: Any) -> tuple[Any, Any, Any]:
@@ -77,7 +50,7 @@ def _send_all(clock: ManualClock, ea: Any, eb: Any, ch: Any, frames: Any, xmit: 
 
 
 @pytest.mark.parametrize("fmt", ["pcap", "pcapng"])
-def test_tshark_decodes_every_frame_clean(tmp_path: Path, fmt: str, clock: ManualClock, hosts: tuple[Host, Host],
+def test_tshark_decodes_every_frame_clean(tshark: Any, tmp_path: Path, fmt: str, clock: ManualClock, hosts: tuple[Host, Host],
                                           frames: Any, xmit: Any) -> None:
     ea, eb, ch = _traffic(clock, hosts, frames, xmit)
     files = {dev: tmp_path / f"{dev.net.host.name}-{dev.name}.{fmt}" for dev in (ea, eb, ch)}
@@ -89,13 +62,13 @@ def test_tshark_decodes_every_frame_clean(tmp_path: Path, fmt: str, clock: Manua
         c.stop()
     counts = {}
     for dev, path in files.items():
-        rows = tshark_fields(path)
-        assert problems(rows) == [], path.name
+        rows = tshark.fields(path)
+        assert tshark.problems(rows) == [], path.name
         counts[dev.name if dev is not eb else "b-eth0"] = len(rows)
     # veth: every frame once at each end (6 crossed the cable); channel: one out, one in
     assert counts == {"eth0": 6, "b-eth0": 6, "eth1": 2}
-    rows = tshark_fields(merged)
-    assert problems(rows) == [] and len(rows) == 14
+    rows = tshark.fields(merged)
+    assert tshark.problems(rows) == [] and len(rows) == 14
     protos = {r["_ws.col.Protocol"] for r in rows}
     assert {"ARP", "UDP", "ICMP"} <= protos
     if fmt == "pcapng":
@@ -103,7 +76,7 @@ def test_tshark_decodes_every_frame_clean(tmp_path: Path, fmt: str, clock: Manua
         assert {int(r["frame.packet_flags_direction"], 16) for r in rows} == {1, 2}
 
 
-def test_tshark_flags_a_bad_checksum(tmp_path: Path, hosts: tuple[Host, Host], frames: Any, xmit: Any) -> None:
+def test_tshark_flags_a_bad_checksum(tshark: Any, tmp_path: Path, hosts: tuple[Host, Host], frames: Any, xmit: Any) -> None:
     """The negative control: the same check sees a broken UDP checksum."""
     a, b = hosts
     ea, eb = veth_pair(a.netns, "eth0", b.netns, "eth0")
@@ -115,5 +88,5 @@ def test_tshark_flags_a_bad_checksum(tmp_path: Path, hosts: tuple[Host, Host], f
     xmit(ea, good)
     xmit(ea, bytes(bad))
     cap.stop()
-    found = problems(tshark_fields(path))
+    found = tshark.problems(tshark.fields(path))
     assert len(found) == 1 and found[0].startswith("frame 2:") and "checksum" in found[0].lower()
