@@ -7,6 +7,9 @@
     net.select([b], [], [], 1.0)              # like select.select
     net.close()                               # the process exits
 
+``client.patch(net)`` makes the stdlib ``socket`` module (and ``select``,
+``selectors``) use that process, so unmodified stdlib code runs on the
+emulated host; ``client.aio`` is the asyncio flavour.
 ``client.local()`` runs a kernel in this Python process instead of reaching a
 daemon (fast tests, no gRPC).  See client/README.md for what is supported.
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from client._patch import patch
 from client._socket import (
     CONSTANTS,
     AddressFamily,
@@ -49,6 +53,7 @@ __all__ = [
     "gaierror",
     "herror",
     "local",
+    "patch",
     "timeout",
 ]
 

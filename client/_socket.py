@@ -82,6 +82,8 @@ MsgFlag = _std.MsgFlag
 AddressInfo = _std.AddressInfo
 SocketIO = _std.SocketIO
 _GLOBAL_DEFAULT_TIMEOUT: Any = _std._GLOBAL_DEFAULT_TIMEOUT  # type: ignore[attr-defined]
+# the machine's resolver, kept before client.patch() can replace socket.getaddrinfo
+_std_getaddrinfo = _std.getaddrinfo
 
 #: Every integer constant of the stdlib socket module (Linux's values).
 CONSTANTS: dict[str, int] = {
@@ -1164,7 +1166,7 @@ class Net:
             text = host.decode("ascii", "replace") if isinstance(host, (bytes, bytearray)) else host
             if text.lower() == "localhost":
                 host = "::1" if family == _std.AF_INET6 else "127.0.0.1"
-        results = _std.getaddrinfo(host, port, family, type, proto, flags | _std.AI_NUMERICHOST)
+        results = _std_getaddrinfo(host, port, family, type, proto, flags | _std.AI_NUMERICHOST)
         if family == _std.AF_UNSPEC and not self.has_ipv6:
             results = [r for r in results if r[0] != _std.AF_INET6]
         return results
