@@ -62,6 +62,8 @@ EBUSY: Final = _errno.EBUSY
 ENXIO: Final = _errno.ENXIO
 ENOPKG: Final = _errno.ENOPKG
 EHOSTDOWN: Final = _errno.EHOSTDOWN
+ENONET: Final = _errno.ENONET
+EBADMSG: Final = _errno.EBADMSG
 ENOMSG: Final = _errno.ENOMSG
 EPROTO: Final = _errno.EPROTO
 ERANGE: Final = _errno.ERANGE
@@ -203,6 +205,7 @@ SO_BUSY_POLL: Final = 46
 SO_INCOMING_CPU: Final = 49
 SO_COOKIE: Final = 57
 SO_PEERGROUPS: Final = 59
+SO_BINDTOIFINDEX: Final = 62
 
 SCM_RIGHTS: Final = 0x01
 SCM_CREDENTIALS: Final = 0x02

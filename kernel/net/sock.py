@@ -120,6 +120,9 @@ class Sock:
         self.sk_socket: Socket | None = None
         self.sk_wq = WaitQueue()
         self.sk_drops = 0
+        self.sk_error_queue: deque[SkBuff] = deque()  # MSG_ERRQUEUE: sock_exterr_skb entries
+        self.sk_bound_dev_if = 0  # SO_BINDTODEVICE / SO_BINDTOIFINDEX
+        self.sk_tsflags = 0
 
     # --- flags ---------------------------------------------------------------
     def sock_flag(self, flag: str) -> bool:
@@ -160,6 +163,16 @@ class Sock:
 
     def state_change(self) -> None:
         self.wake(uapi.POLLIN | uapi.POLLOUT | uapi.POLLHUP | uapi.POLLERR)
+
+    def error_report(self) -> None:
+        """sk_error_report (sock_def_error_report): pollers see EPOLLERR."""
+        self.wake(uapi.POLLERR)
+
+    def rehash(self) -> None:
+        """sk->sk_prot->rehash after the bound device or address changed (no-op by default)."""
+        fn = getattr(self.sk_prot, "rehash", None)
+        if fn is not None:
+            fn(self)
 
     def wake(self, mask: int) -> None:
         self.sk_wq.wake_up(mask)
@@ -366,7 +379,7 @@ def sock_setsockopt(proc: Process, sock: Socket, optname: int, optval: bytes) ->
     sk = sock.sk
     assert sk is not None
     if optname == uapi.SO_BINDTODEVICE:
-        return -uapi.ENODEV if optval.strip(b"\0") else 0
+        return sock_setbindtodevice(proc, sk, optval)
     if len(optval) < 4:
         return -uapi.EINVAL
     val = struct.unpack_from("<i", optval)[0]
@@ -445,6 +458,8 @@ def sock_setsockopt(proc: Process, sock: Socket, optname: int, optval: bytes) ->
         if not sock.ops.has_peek_off:
             return -uapi.EOPNOTSUPP
         return sock.ops.set_peek_off(sk, val)
+    elif optname == uapi.SO_BINDTOIFINDEX:
+        return sock_bindtoindex(proc, sk, val)
     else:
         return -uapi.ENOPROTOOPT
     return 0
@@ -516,11 +531,69 @@ def sock_getsockopt(proc: Process, sock: Socket, optname: int, opt: OptBuf) -> i
         v = _i(0)
     elif optname == uapi.SO_PEERSEC:
         return -uapi.ENOPROTOOPT
+    elif optname == uapi.SO_BINDTODEVICE:
+        return sock_getbindtodevice(sk, opt)
+    elif optname == uapi.SO_BINDTOIFINDEX:
+        v = _i(sk.sk_bound_dev_if)
     else:
         return -uapi.ENOPROTOOPT
     n = min(opt.size, len(v))
     opt.data = v[:n]
     opt.size = n
+    return 0
+
+
+def sock_bindtoindex(proc: Process, sk: Sock, ifindex: int) -> int:
+    """sock_bindtoindex_locked: changing an existing binding needs CAP_NET_RAW; unknown index ENODEV."""
+    if sk.sk_bound_dev_if and not proc.capable(uapi.CAP_NET_RAW):
+        return -uapi.EPERM
+    if ifindex < 0:
+        return -uapi.EINVAL
+    if ifindex and ifindex not in sk.host.netns.dev_index_head:
+        return -uapi.ENODEV
+    sk.sk_bound_dev_if = ifindex
+    if hasattr(sk, "sk_dst_cache"):
+        sk.sk_dst_cache = None
+    sk.rehash()
+    return 0
+
+
+def sock_setbindtodevice(proc: Process, sk: Sock, optval: bytes) -> int:
+    """sock_setbindtodevice: a name up to IFNAMSIZ-1 bytes; empty unbinds."""
+    name = optval[: uapi.IFNAMSIZ - 1].split(b"\0", 1)[0]
+    index = 0
+    if name:
+        dev = sk.host.netns.dev_name_head.get(name.decode("latin-1"))
+        if dev is None:
+            return -uapi.ENODEV
+        index = dev.ifindex
+    return sock_bindtoindex(proc, sk, index)
+
+
+def sock_getbindtodevice(sk: Sock, opt: OptBuf) -> int:
+    """sock_getbindtodevice: EINVAL under IFNAMSIZ of room; the name with its NUL, or nothing."""
+    if opt.size < uapi.IFNAMSIZ:
+        return -uapi.EINVAL
+    if not sk.sk_bound_dev_if:
+        opt.data, opt.size = b"", 0
+        return 0
+    dev = sk.host.netns.dev_index_head.get(sk.sk_bound_dev_if)
+    if dev is None:
+        return -uapi.ENODEV
+    raw = dev.name.encode() + b"\0"
+    opt.data, opt.size = raw, len(raw)
+    return 0
+
+
+def sock_queue_err_skb(sk: Sock, skb: SkBuff) -> int:
+    """sock_queue_err_skb: charge rmem (ENOMEM when it would reach rcvbuf), queue, report."""
+    if sk.sk_rmem_alloc + skb.truesize >= sk.sk_rcvbuf:
+        return -uapi.ENOMEM
+    skb.destructor = None
+    sk.skb_set_owner_r(skb)
+    sk.sk_error_queue.append(skb)
+    if not sk.sock_flag(SOCK_DEAD):
+        sk.error_report()
     return 0
 
 
