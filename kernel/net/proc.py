@@ -268,8 +268,8 @@ def proc_net_dev(net: Net) -> str:
 def fib_entries(net: Net) -> list[dict[str, Any]]:
     """The FIB's routes as plain dicts (dst, prefixlen, gateway, dev, metric, type, table, scope, protocol,
     prefsrc, mtu, window, rtt), in the order ``fib_dump`` gives them; [] while IPv4 has no FIB."""
-    dump = _optional("kernel.net.ipv4.route", "fib_dump")
-    if dump is None:
+    dump = _optional("kernel.net.ipv4.route", "fib_dump") or _optional("kernel.net.ipv4.fib", "fib_dump")
+    if dump is None or getattr(net, "ipv4", None) is None:
         return []
     entries = []
     for e in dump(net):
@@ -329,23 +329,31 @@ def proc_net_route(net: Net) -> str:
 
 # --- /proc/net/arp ---------------------------------------------------------------
 
+def arp_table(net: Net) -> Any:
+    """The namespace's ARP neighbour table (None while IPv4 has none)."""
+    return getattr(getattr(net, "ipv4", None), "arp_tbl", None)
+
+
 def neigh_entries(net: Net) -> list[dict[str, Any]]:
-    """The ARP table's entries as dicts (addr, lladdr, state, dev, flags), [] while there is no table."""
+    """The ARP table's entries as dicts (addr, lladdr, state, dev, flags (NTF_*)), [] while there is no table."""
     dump = _optional("kernel.net.core.neighbour", "neigh_dump")
-    if dump is None:
+    tbl = arp_table(net)
+    if dump is None or tbl is None:
         return []
     entries = []
-    for n in dump(net):
-        dev = _attr(n, "dev")
+    for n in dump(tbl):
+        dev = _attr(n, "ifindex", "dev")
         if isinstance(dev, int):
             dev = net.dev_index_head.get(dev)
+        elif isinstance(dev, str):
+            dev = net.dev_name_head.get(dev)
         key = _attr(n, "primary_key", "addr", "address", "ip", default=0)
         entries.append({
             "addr": int(key) if not isinstance(key, bytes | bytearray) else int.from_bytes(key, "big"),
             "lladdr": bytes(_attr(n, "ha", "lladdr", default=b"") or b""),
             "state": int(_attr(n, "nud_state", "state", default=0) or 0),
             "dev": dev,
-            "flags": int(_attr(n, "flags", "ntf_flags", default=0) or 0),
+            "flags": int(_attr(n, "ntf_flags", default=0) or 0),
         })
     return entries
 
@@ -575,6 +583,86 @@ def proc_read(host: Host, path: str) -> str | int:
         if any(k.startswith(name + ".") for k in host.sysctl):
             return -uapi.EISDIR
     return -uapi.ENOENT
+
+
+# /proc/sys write handlers' ranges (proc_dointvec_minmax extra1/extra2), by sysctl
+_INT_MAX = 2**31 - 1
+SYSCTL_RANGES: dict[str, tuple[int, int]] = {
+    "net.ipv4.ip_default_ttl": (1, 255),
+    "net.ipv4.icmp_echo_ignore_all": (0, 1),
+    "net.ipv4.icmp_echo_ignore_broadcasts": (0, 1),
+    "net.ipv4.icmp_ratelimit": (0, _INT_MAX),
+    "net.ipv4.icmp_msgs_per_sec": (0, _INT_MAX),
+    "net.ipv4.icmp_msgs_burst": (0, _INT_MAX),
+    "net.ipv4.ip_unprivileged_port_start": (0, 65535),
+    "net.core.somaxconn": (0, _INT_MAX),
+    "net.core.rmem_max": (2304, _INT_MAX),  # SOCK_MIN_RCVBUF
+    "net.core.rmem_default": (2304, _INT_MAX),
+    "net.core.wmem_max": (4608, _INT_MAX),  # SOCK_MIN_SNDBUF
+    "net.core.wmem_default": (4608, _INT_MAX),
+    "net.ipv4.udp_rmem_min": (4096, _INT_MAX),  # PAGE_SIZE
+    "net.ipv4.udp_wmem_min": (4096, _INT_MAX),
+    "net.unix.max_dgram_qlen": (-2**31, _INT_MAX),
+}
+
+
+def sysctl_name(name: str) -> str:
+    """'net/ipv4/ip_forward', '/proc/sys/net/ipv4/ip_forward' or 'net.ipv4.ip_forward' -> the dotted name."""
+    rel = normalize_path(name)
+    if rel.startswith("sys/"):
+        rel = rel[4:]
+    return rel.replace("/", ".")
+
+
+def proc_sys_write(host: Host, name: str, text: str) -> int:
+    """A write of ``text`` to /proc/sys/<name>: 0 or -errno, as the sysctl's handler checks it.
+
+    Integers as proc_dointvec parses them (blanks around, a sign; anything else -EINVAL); a
+    vector takes as many values as given (the rest stay); ranges of proc_dointvec_minmax;
+    ip_local_port_range must be ordered and not below ip_unprivileged_port_start (and that
+    one not above the range's start); an inverted ping_group_range becomes "1 0"
+    (nobody), as ipv4_ping_group_range does."""
+    key = sysctl_name(name)
+    if key not in host.sysctl:
+        return -uapi.ENOENT
+    old = host.sysctl[key]
+    words = text.split()
+    if not words:
+        return 0  # an empty write changes nothing
+    try:
+        values = [int(w, 10) for w in words]
+    except ValueError:
+        return -uapi.EINVAL
+    if any(not -2**31 <= v <= 2**31 - 1 for v in values):
+        return -uapi.EINVAL
+    if isinstance(old, tuple | list):
+        new = list(old)
+        for i, v in enumerate(values[:len(new)]):
+            new[i] = v
+        if key == "net.ipv4.ip_local_port_range":
+            if any(not 1 <= v <= 65535 for v in new) or new[1] < new[0] \
+                    or new[0] < int(host.sysctl.get("net.ipv4.ip_unprivileged_port_start", 1024)):
+                return -uapi.EINVAL
+        elif key == "net.ipv4.ping_group_range":
+            if any(v < 0 for v in new):
+                return -uapi.EINVAL
+            if new[1] < new[0]:
+                new = [1, 0]
+        host.sysctl[key] = type(old)(new)
+        return 0
+    if isinstance(old, str):
+        host.sysctl[key] = text.strip()
+        return 0
+    value = values[0]
+    low, high = SYSCTL_RANGES.get(key, (-2**31, 2**31 - 1))
+    if not low <= value <= high:
+        return -uapi.EINVAL
+    if key == "net.ipv4.ip_unprivileged_port_start":
+        port_range = host.sysctl.get("net.ipv4.ip_local_port_range", (32768, 60999))
+        if value > port_range[0]:
+            return -uapi.EINVAL
+    host.sysctl[key] = value
+    return 0
 
 
 def proc_list(host: Host) -> list[str]:
