@@ -58,7 +58,7 @@ import grpc
 from client import _cmsg, _sockaddr
 from client._gen.socketlab.v1 import process_pb2 as pb
 from client._gen.socketlab.v1 import process_pb2_grpc as pb_grpc
-from client._grpc import CHANNEL_OPTIONS, decode, encode
+from client._grpc import TlsConfig, _new_channel, decode, encode
 from client._sockaddr import as_bytes, c_int, c_ssize
 from client._socket import (
     _GLOBAL_DEFAULT_TIMEOUT,
@@ -140,20 +140,37 @@ class AioTransport:
     async def open(
         cls, target: str, *, uid: int | None = None, gid: int | None = None,
         capabilities: int | None = None, connect_timeout: float = 10.0,
+        token: str | None = None, tls: TlsConfig | None = None,
     ) -> AioTransport:
-        """Open a process on the daemon at ``target`` ("HOST:PORT")."""
+        """Open a process on the daemon at ``target`` ("HOST:PORT").
+
+        ``token``: a bearer token (a daemon with ``--token-file``); ``tls``: a
+        :class:`client.TlsConfig` (as for ``client.connect``).
+        """
         self = cls(target)
-        self._channel = grpc.aio.insecure_channel(target, options=CHANNEL_OPTIONS)
+        self._channel = _new_channel(target, tls)
+        metadata = (("authorization", f"Bearer {token}"),) if token else None
         open_msg = pb.SessionRequest(open=pb.OpenProcess(uid=uid, gid=gid, capabilities=capabilities))
         try:
             async with asyncio.timeout(connect_timeout):
                 await self._channel.channel_ready()
-                self._call = pb_grpc.ProcessStub(self._channel).Session()
+                self._call = pb_grpc.ProcessStub(self._channel).Session(metadata=metadata)
                 await self._call.write(open_msg)
                 first = await self._call.read()
+            if first is grpc.aio.EOF and (code := await self._call.code()) != grpc.StatusCode.OK:  # type: ignore[attr-defined]
+                # the status came before any message (e.g. UNAUTHENTICATED): report it as such
+                details = await self._call.details()
+                if code in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED):
+                    raise PermissionError(f"socketlabd at {target}: {details}")
+                raise EOFError(f"{code.name} {details}")
             if first is grpc.aio.EOF or first.WhichOneof("kind") != "opened":  # type: ignore[attr-defined]
                 raise EOFError("the daemon ended the session before opening the process")
-        except (grpc.aio.AioRpcError, TimeoutError, EOFError) as exc:
+        except grpc.aio.AioRpcError as exc:
+            await self._abandon()
+            if exc.code() in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED):
+                raise PermissionError(f"socketlabd at {target}: {exc.details()}") from None
+            raise ConnectionError(f"socketlabd at {target}: {exc}") from None
+        except (TimeoutError, EOFError) as exc:
             await self._abandon()
             detail = "not reachable" if isinstance(exc, TimeoutError) else str(exc)
             raise ConnectionError(f"socketlabd at {target}: {detail}") from None

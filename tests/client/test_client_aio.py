@@ -11,6 +11,7 @@ import errno
 import importlib
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -257,3 +258,18 @@ async def test_closed_process_raises(daemon: str) -> None:
 async def test_unreachable_daemon() -> None:
     with pytest.raises(ConnectionError):
         await client.aio.connect("127.0.0.1:1", connect_timeout=0.5)
+
+
+async def test_bearer_token(spawn_daemon: Any, tmp_path: Any) -> None:
+    """client.aio.connect takes the sync client's token= (a daemon with --token-file)."""
+    token = "aio-test-token-0123456789abcdef"
+    tokens = tmp_path / "tokens"
+    tokens.write_text(f"{token} name=aio uid=1000 gid=1000\n")
+    d = spawn_daemon("--token-file", str(tokens))
+    with pytest.raises(PermissionError):
+        await client.aio.connect(d.target)
+    net = await client.aio.connect(d.target, token=token)
+    a, b = await net.socketpair()
+    await a.sendall(b"t")
+    assert await b.recv(1) == b"t"
+    await net.close()
