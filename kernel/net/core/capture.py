@@ -86,8 +86,12 @@ class Tap:
         self.dev = dev
         self.fn = fn
         self.pt = PacketType(ETH_P_ALL, self._rcv, dev=dev, outgoing=True)
-        self.attached = True
         dev_add_pack(dev.net, self.pt)
+
+    @property
+    def attached(self) -> bool:
+        """Still on the device's namespace tap list (unregistering the device removes it too)."""
+        return self.dev.net is not None and self.pt in self.dev.net.ptype_all
 
     def _rcv(self, skb: SkBuff, dev: NetDevice, pt: PacketType, orig_dev: NetDevice) -> int:
         outgoing = skb.pkt_type == PACKET_OUTGOING
@@ -100,10 +104,8 @@ class Tap:
         return 0
 
     def detach(self) -> None:
-        if self.attached:
-            self.attached = False
-            if self.dev.net is not None:
-                dev_remove_pack(self.dev.net, self.pt)
+        if self.dev.net is not None:
+            dev_remove_pack(self.dev.net, self.pt)
 
 
 def tap_attach(dev: NetDevice, fn: Callable[[CapturedFrame], None]) -> Tap:

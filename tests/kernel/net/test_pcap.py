@@ -14,7 +14,7 @@ from scapy.utils import PcapNgReader, rdpcap
 from kernel.clock import ManualClock
 from kernel.drivers.net.channel import channel_dev
 from kernel.drivers.net.sniffer import sniffer_attach, summary
-from kernel.drivers.net.veth import veth_pair
+from kernel.drivers.net.veth import veth_dellink, veth_pair
 from kernel.host import Host
 from kernel.net.core.capture import start_capture
 from kernel.net.core.dev import dev_close
@@ -155,7 +155,7 @@ def test_loopback_frames_are_captured_once(hosts: tuple[Host, Host], frames: Any
     a, _ = hosts
     lo = a.netns.loopback_dev
     cap = start_capture(lo, fmt="pcapng")
-    f = frames.udp(bytes(6), bytes(6), "127.0.0.1", "127.0.0.1", 5, 6, b"loop")
+    f = frames.raw(bytes(6), bytes(6), b"loop" * 12)  # not IPv4: no ICMP port unreachable comes back
     xmit(lo, f)
     cap.stop()
     with PcapNgReader(io.BytesIO(cap.getvalue())) as reader:
@@ -171,6 +171,15 @@ def test_frames_dropped_for_want_of_carrier_are_not_captured(hosts: tuple[Host, 
     xmit(ea, frames.raw(ea.dev_addr, eb.dev_addr, bytes(46)))
     cap.stop()
     assert cap.packets == 0 and ea.stats.tx_dropped == 1
+
+
+def test_unregistering_the_nic_ends_its_capture(hosts: tuple[Host, Host], frames: Any, xmit: Any) -> None:
+    ea, eb = _pair(hosts)
+    cap = start_capture([ea, eb])
+    assert cap.active
+    veth_dellink(ea)
+    assert not cap.active
+    cap.stop()
 
 
 def test_snaplen_truncates_and_keeps_the_wire_length(hosts: tuple[Host, Host], frames: Any, xmit: Any) -> None:
