@@ -29,6 +29,8 @@ from kernel.net.sched.sch_generic import NET_XMIT_DROP, NET_XMIT_SUCCESS, QdiscS
 class DelayQdisc:
     """netem delay DELAY limit LIMIT, with a virtual-time watchdog."""
 
+    kind = "netem"
+
     def __init__(self, clock: Clock, delay: float, limit: int = 1000) -> None:
         if delay < 0 or limit < 0:
             raise ValueError("delay and limit are non-negative")

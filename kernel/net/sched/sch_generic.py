@@ -3,7 +3,7 @@
 A qdisc implements ``enqueue(skb, dev) -> NET_XMIT_*`` (the ``Qdisc``
 protocol of kernel.net.core.dev) and, optionally, ``reset(dev)`` (drop every
 queued frame: called when it is detached or its device goes down) and
-``stats`` (a ``QdiscStats``: what ``tc -s qdisc`` shows: sent bytes/packets,
+``kind`` (its `tc` name) and ``stats`` (a ``QdiscStats``: what ``tc -s qdisc`` shows: sent bytes/packets,
 drops, backlog).  A frame leaves through ``qdisc_xmit`` (dev_hard_start_xmit:
 the taps see it then, the driver sends it, the device counters move).
 """
@@ -53,6 +53,8 @@ def qdisc_xmit(q: Any, skb: SkBuff, dev: NetDevice) -> int:
 
 class PfifoFast:
     """pfifo_fast as a pass-through: enqueue transmits at once (the driver never pushes back here)."""
+
+    kind = "pfifo_fast"  # what `tc qdisc show` names it
 
     def __init__(self) -> None:
         self.stats = QdiscStats()

@@ -16,6 +16,7 @@ def test_pfifo_fast_passes_frames_through(hosts: tuple[Host, Host], frames: Any,
     ea, eb = veth_pair(a.netns, "eth0", b.netns, "eth0")
     q = PfifoFast()
     qdisc_attach(ea, q)
+    assert q.kind == "pfifo_fast" and DelayQdisc(a.clock, 0).kind == "netem"
     rx = receiver(eb)
     f = frames.raw(ea.dev_addr, eb.dev_addr, b"\x00" * 46)
     assert xmit(ea, f) == 0
