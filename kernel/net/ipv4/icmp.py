@@ -286,6 +286,8 @@ def icmp_unreach(net: Net, skb: SkBuff, type_: int, code: int, rest: int) -> Non
     if len(view) < 20 or (view[0] & 0xF) < 5:
         net.snmp_inc("Icmp", "InErrors")
         return
+    if len(view) < (view[0] & 0xF) * 4 + 8:
+        return  # the quote must hold 8 bytes of the transport header
     info = 0
     if type_ == uapi.ICMP_DEST_UNREACH:
         if code > NR_ICMP_UNREACH:
