@@ -501,8 +501,11 @@ class GrpcTransport:
             async with asyncio.timeout(timeout):
                 await channel.channel_ready()
                 self._call = pb_grpc.ProcessStub(channel).Session(metadata=self._metadata)
-                await self._call.write(msg)
-                first = await self._call.read()
+                try:
+                    await self._call.write(msg)
+                    first = await self._call.read()
+                except grpc.aio.AioRpcError:
+                    first = grpc.aio.EOF  # a write to a call the daemon already ended: its status says why
             if first is grpc.aio.EOF and await self._call.code() != grpc.StatusCode.OK:
                 # the status came before any message (e.g. UNAUTHENTICATED): report it as such
                 raise grpc.aio.AioRpcError(await self._call.code(), await self._call.initial_metadata(),

@@ -185,9 +185,17 @@ def _deny_like(handler: grpc.RpcMethodHandler, message: str) -> grpc.RpcMethodHa
         await context.abort(grpc.StatusCode.UNAUTHENTICATED, message)
         yield  # pragma: no cover  (an async generator, as streaming handlers are)
 
+    async def deny_bidi(requests: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+        # Take the client's first message before ending the call: a client that
+        # writes at once then reads this status instead of a failed write.
+        async for _first in requests:
+            break
+        await context.abort(grpc.StatusCode.UNAUTHENTICATED, message)
+        yield  # pragma: no cover
+
     kw = {"request_deserializer": handler.request_deserializer, "response_serializer": handler.response_serializer}
     if handler.request_streaming and handler.response_streaming:
-        return grpc.stream_stream_rpc_method_handler(deny_stream, **kw)
+        return grpc.stream_stream_rpc_method_handler(deny_bidi, **kw)
     if handler.request_streaming:
         return grpc.stream_unary_rpc_method_handler(deny_unary, **kw)
     if handler.response_streaming:
