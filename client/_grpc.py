@@ -505,11 +505,11 @@ class GrpcTransport:
                     await self._call.write(msg)
                     first = await self._call.read()
                 except grpc.aio.AioRpcError:
-                    first = grpc.aio.EOF  # a write to a call the daemon already ended: its status says why
-            if first is grpc.aio.EOF and await self._call.code() != grpc.StatusCode.OK:
+                    first = grpc.aio.EOF  # type: ignore[attr-defined]  # a write to a call the daemon already ended: its status says why
+            if first is grpc.aio.EOF and await self._call.code() != grpc.StatusCode.OK:  # type: ignore[attr-defined]
                 # the status came before any message (e.g. UNAUTHENTICATED): report it as such
                 raise grpc.aio.AioRpcError(await self._call.code(), await self._call.initial_metadata(),
-                                           await self._call.trailing_metadata(), await self._call.details())
+                                           await self._call.trailing_metadata(), await self._call.details(), "")
             if first is grpc.aio.EOF or first.WhichOneof("kind") != "opened":  # type: ignore[attr-defined]
                 raise EOFError("the daemon ended the session before opening the process")
         except BaseException:
