@@ -90,6 +90,31 @@ def ip_options_get(sk: InetSock, data: bytes) -> tuple[IpOptions | None, int]:
     return (opt if opt.optlen else None), 0
 
 
+def ip_options_undo(opt: IpOptions) -> bytes:
+    """ip_options_undo: the options as the user gave them (compiled pointers stepped back, slots cleared)."""
+    data = bytearray(opt.data[: opt.optlen])
+    if opt.srr:
+        p = opt.srr - 20
+        length = data[p + 1]
+        data[p + 7: p + length] = data[p + 3: p + length - 4]
+        data[p + 3: p + 7] = struct.pack("!I", opt.faddr)
+    if opt.rr_needaddr:
+        p = opt.rr - 20
+        data[p + 2] -= 4
+        data[p + data[p + 2] - 1: p + data[p + 2] + 3] = bytes(4)
+    if opt.ts:
+        p = opt.ts - 20
+        if opt.ts_needtime:
+            data[p + 2] -= 4
+            data[p + data[p + 2] - 1: p + data[p + 2] + 3] = bytes(4)
+            if data[p + 3] & 0xF == 3:  # IPOPT_TS_PRESPEC
+                data[p + 2] -= 4
+        if opt.ts_needaddr:
+            data[p + 2] -= 4
+            data[p + data[p + 2] - 1: p + data[p + 2] + 3] = bytes(4)
+    return bytes(data)
+
+
 # --- setsockopt / getsockopt ----------------------------------------------------------
 
 def ip_setsockopt(sk: InetSock, level: int, optname: int, optval: bytes) -> int:
@@ -410,7 +435,7 @@ def do_ip_getsockopt(sk: InetSock, level: int, optname: int, opt: OptBuf) -> int
     elif optname == uapi.IP_LOCAL_PORT_RANGE:
         val = struct.unpack("<i", struct.pack("<I", sk.local_port_range))[0]
     elif optname == uapi.IP_OPTIONS:
-        data = bytes(sk.inet_opt.data[: sk.inet_opt.optlen]) if sk.inet_opt is not None else b""
+        data = ip_options_undo(sk.inet_opt) if sk.inet_opt is not None else b""
         n = min(length, len(data))
         opt.data, opt.size = data[:n], n
         return 0

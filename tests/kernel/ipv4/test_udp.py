@@ -1,0 +1,236 @@
+"""UDP over the emulated loopback (kernel.net.ipv4.udp): bind rules, data, errors, buffers, counters.
+
+Figures (how many datagrams fit in a receive buffer, errnos) were measured on Linux 6.18.
+"""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+import kernel.net.ipv4.af_inet  # noqa: F401
+from kernel import uapi
+
+AF_INET = uapi.AF_INET
+DGRAM = uapi.SOCK_DGRAM
+LO = "127.0.0.1"
+
+
+def sin(addr: str, port: int, family: int = AF_INET) -> bytes:
+    return struct.pack("<H", family) + struct.pack("!H", port) + bytes(int(x) for x in addr.split(".")) + bytes(8)
+
+
+def unsin(raw: bytes) -> tuple[str, int]:
+    return ".".join(str(b) for b in raw[4:8]), struct.unpack_from("!H", raw, 2)[0]
+
+
+async def udp(rig, addr: str | None = LO, port: int = 0, proc=None) -> int:
+    fd = await rig.ok("socket", proc, family=AF_INET, type=DGRAM, protocol=0)
+    if addr is not None:
+        await rig.ok("bind", proc, fd=fd, addr=sin(addr, port))
+    return fd
+
+
+async def name(rig, fd: int, proc=None) -> tuple[str, int]:
+    reply = await rig.call("getsockname", proc, fd=fd)
+    assert reply.ret == 0, reply.error_name
+    return unsin(reply.addr)
+
+
+async def sendto(rig, fd: int, data: bytes, dst: tuple[str, int], flags: int = 0) -> str | int:
+    reply = await rig.call("sendto", fd=fd, data=data, flags=flags, addr=sin(*dst))
+    return reply.ret if reply.ret >= 0 else reply.error_name
+
+
+async def recv(rig, fd: int, size: int = 65536, flags: int = uapi.MSG_DONTWAIT) -> bytes | str:
+    reply = await rig.call("recv", fd=fd, size=size, flags=flags)
+    return reply.data if reply.ret >= 0 else reply.error_name
+
+
+def mib(rig, table: str, field: str) -> int:
+    return rig.host.netns.mib[table][field]
+
+
+# --- bind ----------------------------------------------------------------------------------
+
+async def test_autobind_in_ephemeral_range(rig) -> None:
+    a = await udp(rig)
+    b = await udp(rig)
+    pa, pb = (await name(rig, a))[1], (await name(rig, b))[1]
+    assert 32768 <= pa <= 60999 and 32768 <= pb <= 60999 and pa != pb
+
+
+async def test_bind_errors(rig) -> None:
+    a = await udp(rig)
+    port = (await name(rig, a))[1]
+    b = await udp(rig, None)
+    assert await rig.err("bind", fd=b, addr=sin(LO, port)) == "EADDRINUSE"
+    assert await rig.err("bind", fd=b, addr=sin("0.0.0.0", port)) == "EADDRINUSE"
+    assert await rig.err("bind", fd=a, addr=sin(LO, 0)) == "EINVAL"
+    assert await rig.err("bind", fd=b, addr=sin(LO, 0)[:15]) == "EINVAL"
+    assert await rig.err("bind", fd=b, addr=sin(LO, 0, family=uapi.AF_UNIX)) == "EAFNOSUPPORT"
+    assert await rig.err("bind", fd=b, addr=sin(LO, 0, family=uapi.AF_UNSPEC)) == "EAFNOSUPPORT"
+    assert await rig.err("bind", fd=b, addr=sin("198.51.100.7", 0)) == "EADDRNOTAVAIL"
+    assert await rig.err("bind", fd=b, addr=sin("0.0.0.0", 0, family=uapi.AF_UNSPEC)) == ""
+
+
+async def test_bind_freebind_and_other_loopback(rig) -> None:
+    a = await udp(rig, None)
+    await rig.set_int(a, uapi.IP_FREEBIND, 1, level=uapi.SOL_IP)
+    assert await rig.err("bind", fd=a, addr=sin("198.51.100.7", 0)) == ""
+    b = await udp(rig, "127.1.2.3")
+    assert (await name(rig, b))[0] == "127.1.2.3"
+
+
+async def test_bind_privileged_port_needs_capability(rig) -> None:
+    user = rig.host.spawn(uid=1000, gid=1000)
+    fd = await udp(rig, None, proc=user)
+    assert await rig.err("bind", user, fd=fd, addr=sin(LO, 80)) == "EACCES"
+    assert await rig.err("bind", fd=await udp(rig, None), addr=sin(LO, 80)) == ""
+
+
+async def test_reuseaddr_and_reuseport(rig) -> None:
+    a, b = await udp(rig, None), await udp(rig, None)
+    for fd in (a, b):
+        await rig.set_int(fd, uapi.SO_REUSEADDR, 1)
+    await rig.ok("bind", fd=a, addr=sin(LO, 5000))
+    await rig.ok("bind", fd=b, addr=sin(LO, 5000))
+    # the newest socket gets unicast datagrams
+    s = await udp(rig)
+    assert await sendto(rig, s, b"hi", (LO, 5000)) == 2
+    assert await recv(rig, b) == b"hi" and await recv(rig, a) == "EAGAIN"
+    c, d = await udp(rig, None), await udp(rig, None)
+    user = rig.host.spawn(uid=1000, gid=1000)
+    e = await udp(rig, None, proc=user)
+    for fd, proc in ((c, None), (d, None), (e, user)):
+        await rig.set_int(fd, uapi.SO_REUSEPORT, 1, proc=proc)
+    await rig.ok("bind", fd=c, addr=sin(LO, 6000))
+    await rig.ok("bind", fd=d, addr=sin(LO, 6000))
+    assert await rig.err("bind", user, fd=e, addr=sin(LO, 6000)) == "EADDRINUSE"
+
+
+# --- connect -------------------------------------------------------------------------------
+
+async def test_connect_autobinds_and_disconnect(rig) -> None:
+    r = await udp(rig)
+    s = await udp(rig, None)
+    await rig.ok("connect", fd=s, addr=sin(*await name(rig, r)))
+    addr, port = await name(rig, s)
+    assert addr == LO and 32768 <= port <= 60999
+    reply = await rig.call("getpeername", fd=s)
+    assert unsin(reply.addr) == await name(rig, r)
+    await rig.ok("connect", fd=s, addr=struct.pack("<H", uapi.AF_UNSPEC))
+    assert await name(rig, s) == ("0.0.0.0", 0)  # autobound: address and port forgotten
+    assert await rig.err("getpeername", fd=s) == "ENOTCONN"
+    b = await udp(rig, LO, 7000)
+    await rig.ok("connect", fd=b, addr=sin(*await name(rig, r)))
+    await rig.ok("connect", fd=b, addr=struct.pack("<H", uapi.AF_UNSPEC) + bytes(14))
+    assert await name(rig, b) == (LO, 7000)
+
+
+async def test_connect_errors(rig) -> None:
+    s = await udp(rig, None)
+    assert await rig.err("connect", fd=s, addr=sin(LO, 9)[:8]) == "EINVAL"
+    assert await rig.err("connect", fd=s, addr=sin(LO, 9, family=uapi.AF_UNIX)) == "EAFNOSUPPORT"
+    assert await rig.err("connect", fd=s, addr=sin("127.255.255.255", 9)) == "EACCES"
+    await rig.set_int(s, uapi.SO_BROADCAST, 1)
+    assert await rig.err("connect", fd=s, addr=sin("127.255.255.255", 9)) == ""
+
+
+# --- data ----------------------------------------------------------------------------------
+
+async def test_datagrams_keep_boundaries_and_sources(rig) -> None:
+    a, b = await udp(rig), await udp(rig)
+    dst = await name(rig, b)
+    for data in (b"one", b"", b"three"):
+        assert await sendto(rig, a, data, dst) == len(data)
+    reply = await rig.call("recvfrom", fd=b, size=100, flags=0)
+    assert reply.data == b"one" and unsin(reply.addr) == await name(rig, a)
+    assert await recv(rig, b) == b""
+    reply = await rig.call("recv", fd=b, size=2, flags=uapi.MSG_TRUNC)
+    assert reply.ret == 5 and reply.data == b"th"
+    assert await recv(rig, b) == "EAGAIN"
+    assert mib(rig, "Udp", "InDatagrams") == 3 and mib(rig, "Udp", "OutDatagrams") == 3
+
+
+async def test_peek_and_fionread(rig) -> None:
+    a, b = await udp(rig), await udp(rig)
+    await sendto(rig, a, b"hello", await name(rig, b))
+    await sendto(rig, a, b"x", await name(rig, b))
+    assert (await rig.call("ioctl", fd=b, cmd=uapi.FIONREAD)).value == 5
+    assert await recv(rig, b, 100, uapi.MSG_PEEK) == b"hello"
+    assert await recv(rig, b) == b"hello"
+    assert (await rig.call("ioctl", fd=b, cmd=uapi.FIONREAD)).value == 1
+
+
+async def test_send_errors(rig) -> None:
+    a, b = await udp(rig), await udp(rig)
+    dst = await name(rig, b)
+    assert await sendto(rig, a, b"x", dst, uapi.MSG_OOB) == "EOPNOTSUPP"
+    assert await sendto(rig, a, b"x", (LO, 0)) == "EINVAL"
+    assert await sendto(rig, a, bytes(65508), dst) == "EMSGSIZE"
+    assert await sendto(rig, a, bytes(65507), dst) == 65507
+    assert len(await recv(rig, b)) == 65507
+    assert (await rig.call("send", fd=a, data=b"x", flags=0)).error_name == "EDESTADDRREQ"
+    assert await sendto(rig, a, b"x", ("127.255.255.255", dst[1])) == "EACCES"
+
+
+async def test_port_unreachable_refuses_connected_socket(rig) -> None:
+    a, b = await udp(rig), await udp(rig)
+    dst = await name(rig, b)
+    await rig.ok("close", fd=b)
+    await rig.ok("connect", fd=a, addr=sin(*dst))
+    assert (await rig.call("send", fd=a, data=b"x", flags=0)).ret == 1
+    assert mib(rig, "Udp", "NoPorts") == 1
+    assert await recv(rig, a) == "ECONNREFUSED"
+    assert await recv(rig, a) == "EAGAIN"
+
+
+# --- buffers ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("rcvbuf", "size", "fits"), [
+    (1, 0, 2), (1, 100, 2), (1, 500, 1), (2048, 100, 4), (2048, 500, 3), (4096, 1000, 3),
+    (10000, 100, 24), (10000, 500, 15), (10000, 2000, 4), (65536, 100, 157), (65536, 1000, 56),
+    (212992, 8000, 25), (212992, 20000, 20), (212992, 65000, 6),
+])
+async def test_rcvbuf_accounting_matches_linux(rig, rcvbuf: int, size: int, fits: int) -> None:
+    r = await udp(rig, None)
+    await rig.set_int(r, uapi.SO_RCVBUF, rcvbuf)
+    await rig.ok("bind", fd=r, addr=sin(LO, 0))
+    s = await udp(rig)
+    dst = await name(rig, r)
+    for _ in range(fits + 3):
+        await sendto(rig, s, bytes(size), dst)
+    got = 0
+    while isinstance(await recv(rig, r), bytes):
+        got += 1
+    assert got == fits
+    assert mib(rig, "Udp", "RcvbufErrors") == 3 and rig.sk(r).sk_drops == 3
+
+
+async def test_rxq_ovfl_cmsg(rig) -> None:
+    r = await udp(rig, None)
+    await rig.set_int(r, uapi.SO_RCVBUF, 1)
+    await rig.set_int(r, uapi.SO_RXQ_OVFL, 1)
+    await rig.ok("bind", fd=r, addr=sin(LO, 0))
+    s = await udp(rig)
+    for _ in range(4):
+        await sendto(rig, s, b"x", await name(rig, r))
+    await rig.ok("recv", fd=r, size=10, flags=0)
+    await sendto(rig, s, b"y", await name(rig, r))
+    reply = await rig.call("recvmsg", fd=r, flags=0, size=10, controllen=64)
+    assert reply.data == b"x"
+    assert rig.parse_cmsgs(reply.control) == []  # dropcount 0 when it was queued
+    reply = await rig.call("recvmsg", fd=r, flags=0, size=10, controllen=64)
+    assert reply.data == b"y"
+    assert rig.parse_cmsgs(reply.control) == [(uapi.SOL_SOCKET, uapi.SO_RXQ_OVFL, struct.pack("<I", 2))]
+
+
+async def test_shutdown(rig) -> None:
+    a = await udp(rig)
+    assert await rig.err("shutdown", fd=a, how=uapi.SHUT_RD) == "ENOTCONN"
+    assert await rig.err("shutdown", fd=a, how=7) == "EINVAL"
+    b = await udp(rig)
+    await rig.ok("connect", fd=b, addr=sin(*await name(rig, a)))
+    await rig.ok("shutdown", fd=b, how=uapi.SHUT_RD)
+    assert (await rig.call("recv", fd=b, size=10, flags=0)).ret == 0
