@@ -497,13 +497,23 @@ def iter_cmsgs(control: bytes) -> list[tuple[int, int, int, bytes]] | int:
     return out
 
 
-def ip_cmsg_send(sk: InetSock, control: bytes, ipc: IpcmCookie) -> int:
+def ip_cmsg_send(sk: InetSock | MsgHdr, control: bytes | MsgHdr | IpcmCookie, ipc: IpcmCookie | None = None) -> int:
+    """ip_cmsg_send(sk, control, ipc); the contract's ip_cmsg_send(msg, ipc) form works too (no socket:
+    SO_MARK/SO_PRIORITY capability checks pass, IP options compiled in the default namespace rules)."""
+    if ipc is None:
+        assert isinstance(sk, MsgHdr) and isinstance(control, IpcmCookie)
+        return _ip_cmsg_send(None, sk.control, control)
+    assert isinstance(sk, InetSock) and isinstance(control, bytes)
+    return _ip_cmsg_send(sk, control, ipc)
+
+
+def _ip_cmsg_send(sk: InetSock | None, control: bytes, ipc: IpcmCookie) -> int:
     cmsgs = iter_cmsgs(control)
     if isinstance(cmsgs, int):
         return cmsgs
     for clen, level, ctype, data in cmsgs:
         if level == uapi.SOL_SOCKET:
-            err = _sock_cmsg_send(sk, clen, ctype, data, ipc)
+            err = _sock_cmsg_send(sk, clen, ctype, data, ipc) if sk is not None else 0
             if err:
                 return err
             continue
@@ -511,6 +521,8 @@ def ip_cmsg_send(sk: InetSock, control: bytes, ipc: IpcmCookie) -> int:
             continue
         if ctype == uapi.IP_RETOPTS:
             n = clen - CMSG_HDR_LEN
+            if sk is None:
+                continue
             opt, err = ip_options_get(sk, data[: min(n, 40)])
             if err:
                 return err
@@ -588,8 +600,16 @@ def _ip_header(skb: SkBuff) -> bytes:
     return bytes(head[nh: nh + ihl])
 
 
-def ip_cmsg_recv(w: CmsgWriter, sk: InetSock, skb: SkBuff, tlen: int = 8, offset: int = 0) -> None:
-    """ip_cmsg_recv_offset: the cmsgs of inet->cmsg_flags, in Linux's order."""
+def ip_cmsg_recv(msg: MsgHdr, skb: SkBuff, sk: InetSock) -> None:
+    """ip_cmsg_recv: append the IP cmsgs of inet->cmsg_flags to msg.control (room: msg.controllen)."""
+    w = CmsgWriter(msg.controllen - len(msg.control))
+    ip_cmsg_recv_offset(w, sk, skb)
+    msg.control = msg.control + bytes(w.buf)
+    msg.flags |= w.flags
+
+
+def ip_cmsg_recv_offset(w: CmsgWriter, sk: InetSock, skb: SkBuff, tlen: int = 8, offset: int = 0) -> None:
+    """ip_cmsg_recv_offset: the cmsgs of inet->cmsg_flags, in Linux's order, into a CmsgWriter."""
     flags = sk.cmsg_flags
     if not flags:
         return
@@ -722,7 +742,7 @@ def ip_recv_error(sk: InetSock, msg: MsgHdr, size: int, w: CmsgWriter | None = N
     if serr.ee_origin == uapi.SO_EE_ORIGIN_ICMP:
         offender = sockaddr_in(serr.offender, 0)
         if sk.cmsg_flags and skb.network_header >= 0:
-            ip_cmsg_recv(w, sk, skb)
+            ip_cmsg_recv_offset(w, sk, skb)
     else:
         offender = bytes(16)
     w.put_cmsg(SOL_IP, uapi.IP_RECVERR, ee + offender)

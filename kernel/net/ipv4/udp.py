@@ -71,7 +71,7 @@ from kernel.net.ipv4.ip_sockglue import (
     SOL_UDP,
     IpcmCookie,
     icmp_err_convert,
-    ip_cmsg_recv,
+    ip_cmsg_recv_offset,
     ip_cmsg_send,
     ip_getsockopt,
     ip_icmp_error,
@@ -723,7 +723,7 @@ async def udp_recvmsg(proc: Process, sk: InetSock, msg: MsgHdr, size: int, flags
         sport = struct.unpack_from("!H", skb.head, skb.doff)[0]
         msg.name = sockaddr_in(saddr, sport)
     if sk.cmsg_flags:
-        ip_cmsg_recv(w, sk, skb, UDP_HLEN, off)
+        ip_cmsg_recv_offset(w, sk, skb, UDP_HLEN, off)
     if msg.controllen > 0 or w.buf:
         msg.control = bytes(w.buf)
     msg.flags |= w.flags

@@ -138,3 +138,26 @@ def _cmsgs(control: bytes) -> list[tuple[int, int, bytes]]:
         out.append((level, type_, control[off + 16: off + clen]))
         off += (clen + 7) & ~7
     return out
+
+
+async def test_unicast_broadcast_and_refused_across_the_link(lab: Lab) -> None:
+    rx = await lab.udp(lab.pb, port=7000)
+    tx = await lab.udp(lab.pa)
+    sent = await lab.call(lab.pa, "sendto", fd=tx, data=b"uni", flags=0, addr=sin("10.0.0.2", 7000))
+    assert sent.ret == 3
+    lab.clock.advance(0.1)
+    assert (await lab.recv(lab.pb, rx)).data == b"uni"
+    # the subnet broadcast needs SO_BROADCAST, then reaches the wildcard-bound socket
+    bcast = sin("10.0.0.255", 7000)
+    assert (await lab.call(lab.pa, "sendto", fd=tx, data=b"b", flags=0, addr=bcast)).error_name == "EACCES"
+    assert await lab.setopt(lab.pa, tx, uapi.SO_BROADCAST, struct.pack("<i", 1), level=uapi.SOL_SOCKET) == ""
+    assert (await lab.call(lab.pa, "sendto", fd=tx, data=b"b", flags=0, addr=bcast)).ret == 1
+    lab.clock.advance(0.1)
+    assert (await lab.recv(lab.pb, rx)).data == b"b"
+    # a closed port on B answers ICMP port unreachable: A's connected socket sees ECONNREFUSED
+    c = await lab.udp(lab.pa)
+    await lab.ok(lab.pa, "connect", fd=c, addr=sin("10.0.0.2", 7001))
+    assert (await lab.call(lab.pa, "send", fd=c, data=b"x", flags=0)).ret == 1
+    lab.clock.advance(0.1)
+    assert (await lab.recv(lab.pa, c)).error_name == "ECONNREFUSED"
+    assert lab.b.netns.mib["Udp"]["NoPorts"] == 1
