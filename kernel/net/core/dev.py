@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kernel import uapi
-from kernel.net.core.skbuff import PACKET_OUTGOING, SkBuff
+from kernel.net.core.skbuff import PACKET_LOOPBACK, PACKET_OUTGOING, SkBuff
 
 if TYPE_CHECKING:
     from kernel.net.core.net_namespace import Net
@@ -389,12 +389,13 @@ def __netif_receive_skb(skb: SkBuff) -> int:
     dev: NetDevice = skb.dev
     net = dev.net
     assert net is not None
-    dev.stats.rx_packets += 1
-    dev.stats.rx_bytes += skb.len + (skb.doff - skb.mac_header if skb.mac_header >= 0 else 0)
+    if skb.pkt_type != PACKET_LOOPBACK:  # dev_loopback_xmit copies (IP multicast/broadcast) are no received frames
+        dev.stats.rx_packets += 1
+        dev.stats.rx_bytes += skb.len + (skb.doff - skb.mac_header if skb.mac_header >= 0 else 0)
     skb.skb_iif = dev.ifindex
     if skb.network_header < 0:
         skb.network_header = skb.doff
-    for pt in list(net.ptype_all):
+    for pt in list(net.ptype_all) if skb.pkt_type != PACKET_LOOPBACK else ():  # packet_rcv drops those
         if pt.dev is None or pt.dev is dev:
             pt.func(skb.clone(), dev, pt, dev)
     handlers = net.ptype_base.get(skb.protocol)

@@ -187,3 +187,39 @@ def test_too_big_is_emsgsize(lab: Any) -> None:
     assert send(h, "10.0.0.2", bytes(65516)) == -uapi.EMSGSIZE
     assert send(h, "10.0.0.2", bytes(3000), df=True) == -uapi.EMSGSIZE
     assert ipmib(h, "FragFails") == 1
+
+
+def test_broadcast_and_multicast_are_looped_back(lab: Any) -> None:
+    from kernel.net.ipv4.devinet import ip_mc_inc_group
+    h, dev = setup(lab)
+    sink = lab.sink()
+    assert send(h, "10.0.0.255", b"bcast") == 0
+    assert sink.delivered == [b"bcast"] and len(dev.drain()) == 1
+    assert sink.cbs[0]["rt"].rt_type == 3  # RTN_BROADCAST
+    ip_mc_inc_group(dev.ip_ptr, ip("239.1.1.1"))
+    for loop in (True, False):
+        fl = Flowi4(daddr=ip("239.1.1.1"), oif=dev.ifindex, proto=253)
+        rt = ip_route_output_key(h.netns, fl)
+        skb = alloc_skb(5)
+        skb.put_data(b"mcast")
+        assert ip_build_xmit(h.netns, skb, rt=rt, fl4=fl, proto=253, ttl=1, tos=0, df=False, mc_loop=loop) == 0
+    assert sink.delivered == [b"bcast", b"mcast"] and len(dev.drain()) == 2
+    assert dev.stats.rx_packets == 0  # looped copies are not received frames
+
+
+def test_hdrincl_output_fills_the_header(lab: Any) -> None:
+    from kernel.net.ipv4.ip_output import ip_output_hdrincl
+    h, dev = setup(lab)
+    fl = Flowi4(daddr=ip("10.0.0.2"), proto=255)
+    rt = ip_route_output_key(h.netns, fl)
+    raw = bytearray(Ipv4Repr(0, ip("10.0.0.2"), 253, 3, ttl=9).to_bytes(b"abc", checksum=False))
+    raw[2:4] = b"\0\0"  # tot_len and checksum are the kernel's
+    skb = alloc_skb(len(raw))
+    skb.put_data(bytes(raw))
+    assert ip_output_hdrincl(h.netns, skb, rt, None, fl) == 0
+    [f] = dev.drain()
+    r = Ipv4Repr.parse(f[14:])
+    assert (r.src, r.ttl, r.payload_len) == (ip("10.0.0.1"), 9, 3) and r.ident != 0
+    big = alloc_skb(2000)
+    big.put_data(bytes(Ipv4Repr(ip("10.0.0.1"), ip("10.0.0.2"), 253, 1980).to_bytes(bytes(1980))))
+    assert ip_output_hdrincl(h.netns, big, rt, None, fl) == -uapi.EMSGSIZE
