@@ -161,3 +161,21 @@ async def test_unicast_broadcast_and_refused_across_the_link(lab: Lab) -> None:
     lab.clock.advance(0.1)
     assert (await lab.recv(lab.pa, c)).error_name == "ECONNREFUSED"
     assert lab.b.netns.mib["Udp"]["NoPorts"] == 1
+
+
+async def test_send_buffer_released_after_the_device(lab: Lab) -> None:
+    rx = await lab.udp(lab.pb, port=7100)
+    tx = await lab.udp(lab.pa)
+    await lab.setopt(lab.pa, tx, uapi.SO_SNDBUF, struct.pack("<i", 1), level=uapi.SOL_SOCKET)
+    for _ in range(50):
+        reply = await lab.call(lab.pa, "sendto", fd=tx, data=bytes(1000), flags=uapi.MSG_DONTWAIT,
+                               addr=sin("10.0.0.2", 7100))
+        assert reply.ret == 1000, reply.error_name
+        lab.clock.advance(0.01)
+    sk = lab.pa.fget(tx).private_data.sk
+    assert sk.sk_wmem_alloc == 0
+    assert (await lab.call(lab.pa, "ioctl", fd=tx, cmd=uapi.SIOCOUTQ)).value == 0
+    got = 0
+    while (await lab.recv(lab.pb, rx)).ret == 100:  # 100 bytes of room: truncated reads
+        got += 1
+    assert got == 50

@@ -234,3 +234,24 @@ async def test_shutdown(rig) -> None:
     await rig.ok("connect", fd=b, addr=sin(*await name(rig, a)))
     await rig.ok("shutdown", fd=b, how=uapi.SHUT_RD)
     assert (await rig.call("recv", fd=b, size=10, flags=0)).ret == 0
+
+
+async def test_blocking_recv_wakes_and_times_out(rig) -> None:
+    a, b = await udp(rig), await udp(rig)
+    task = await rig.start("recv", fd=b, size=10, flags=0)
+    assert not task.done()
+    await sendto(rig, a, b"wake", await name(rig, b))
+    await rig.settle()
+    assert task.done() and task.result().data == b"wake"
+    await rig.set_timeo(b, uapi.SO_RCVTIMEO, 0.5)
+    task = await rig.start("recv", fd=b, size=10, flags=0)
+    await rig.advance(0.6)
+    assert task.done() and task.result().error_name == "EAGAIN"
+
+
+async def test_poll_masks(rig) -> None:
+    a, b = await udp(rig), await udp(rig)
+    events = uapi.POLLIN | uapi.POLLOUT
+    assert (await rig.call("poll", fds=[(b, events)], timeout_ms=0)).revents == [uapi.POLLOUT]
+    await sendto(rig, a, b"x", await name(rig, b))
+    assert (await rig.call("poll", fds=[(b, events)], timeout_ms=0)).revents == [events]
