@@ -93,8 +93,8 @@ def security_from_args(ns: argparse.Namespace) -> tuple[Any, Any]:
 
 async def serve(ns: argparse.Namespace) -> int:
     """Build, start, wait for SIGTERM/SIGINT, stop."""
-    from kernel.host import Host
     from server.app import build
+    from server.hostconfig import HostConfigError, default_host
     from server.security import SecurityConfigError
 
     try:
@@ -102,7 +102,11 @@ async def serve(ns: argparse.Namespace) -> int:
     except SecurityConfigError as exc:
         log.error("socketlabd: %s", exc)
         return 2
-    host = Host(name=ns.host_name or "default")
+    try:
+        host = default_host(ns.host_name or "default")
+    except HostConfigError as exc:
+        log.error("socketlabd: host configuration: %s", exc)
+        return 2
     metrics = None
     if ns.metrics:
         from server.metrics import Metrics
