@@ -85,8 +85,4 @@ def neigh_dump(net: Net) -> list[dict[str, Any]]:
 register_pernet_subsys(ipv4_net_init)
 icmp_init()
 
-try:  # the AF_INET socket family (SOCKETS part); plain import once it has landed
-    import kernel.net.ipv4.af_inet  # noqa: F401
-except ImportError as _e:  # pragma: no cover - until af_inet.py exists
-    if "af_inet" not in str(_e):
-        raise
+import kernel.net.ipv4.af_inet  # noqa: E402,F401  (the AF_INET socket family: sock_register)
