@@ -7,6 +7,14 @@ their accounting, errors, shutdown bits, timeouts, flags, credentials).
 net/core/sock.c does, including its validation (ENOPROTOOPT, EINVAL, EDOM,
 EPERM, EACCES) and buffer rules (values doubled, SOCK_MIN_* floors,
 net.core.*mem_max caps).  Lower layers return negative errnos.
+
+Errors: ``sk_err`` (read and cleared by SO_ERROR and by the next call that
+reports it) and ``sk_error_queue`` (MSG_ERRQUEUE entries queued with
+``sock_queue_err_skb``, charged to sk_rmem_alloc; ``error_report`` wakes
+pollers with POLLERR).  ``sk_bound_dev_if`` is SO_BINDTODEVICE /
+SO_BINDTOIFINDEX (changing an existing binding needs CAP_NET_RAW; unknown
+names ENODEV); ``sk_drops`` counts datagrams the receive buffer refused
+(SO_RXQ_OVFL reports it).
 """
 from __future__ import annotations
 

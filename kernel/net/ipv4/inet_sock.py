@@ -13,7 +13,6 @@ order on the wire, host-order ints inside the stack) live here too.
 from __future__ import annotations
 
 import struct
-from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -141,7 +140,6 @@ class InetSock(Sock):
         self.pmtudisc = uapi.IP_PMTUDISC_WANT
         self.inet_opt: Any = None  # IP_OPTIONS: kernel.net.ipv4.ip_options.IpOptions
         self.local_port_range = 0  # IP_LOCAL_PORT_RANGE: (hi << 16) | lo, 0 = the sysctl's
-        self.sk_error_queue: deque[Any] = deque()
         self.sk_dst_cache: Any = None
         self.cork: InetCork | None = None  # up->pending
         self.corkflag = False  # UDP_CORK

@@ -179,3 +179,23 @@ async def test_send_buffer_released_after_the_device(lab: Lab) -> None:
     while (await lab.recv(lab.pb, rx)).ret == 100:  # 100 bytes of room: truncated reads
         got += 1
     assert got == 50
+
+
+async def test_path_mtu_discovery_modes(lab: Lab) -> None:
+    rx = await lab.udp(lab.pb, port=7200)
+    tx = await lab.udp(lab.pa)
+    dst = sin("10.0.0.2", 7200)
+    await lab.setopt(lab.pa, tx, uapi.IP_MTU_DISCOVER, struct.pack("<i", uapi.IP_PMTUDISC_DO))
+    assert (await lab.call(lab.pa, "sendto", fd=tx, data=bytes(1473), flags=0, addr=dst)).error_name == "EMSGSIZE"
+    assert (await lab.call(lab.pa, "sendto", fd=tx, data=bytes(1472), flags=0, addr=dst)).ret == 1472
+    await lab.setopt(lab.pa, tx, uapi.IP_MTU_DISCOVER, struct.pack("<i", uapi.IP_PMTUDISC_WANT))
+    assert (await lab.call(lab.pa, "sendto", fd=tx, data=bytes(4000), flags=0, addr=dst)).ret == 4000
+    lab.clock.advance(0.1)
+    sizes = []
+    while True:
+        reply = await lab.call(lab.pb, "recv", fd=rx, size=65536, flags=uapi.MSG_DONTWAIT)
+        if reply.ret < 0:
+            break
+        sizes.append(reply.ret)
+    assert sizes == [1472, 4000]  # the big one went as fragments and was reassembled
+    assert lab.a.netns.mib["Ip"]["FragCreates"] == 3
