@@ -168,6 +168,14 @@ def sock_i_ino(host: Any, sock: Any) -> int:
     return number
 
 
+def _sock_uid(sk: Any, default: int) -> int:
+    """sock_i_uid: the socket's owner uid (an ``sk_uid`` attribute or method of the family), else ``default``."""
+    uid = getattr(sk, "sk_uid", None)
+    if callable(uid):
+        uid = uid()
+    return uid if isinstance(uid, int) else default
+
+
 def _host_socks(host: Any) -> Iterator[tuple[Any, int]]:
     """Every sock reachable from a process's fd table, once, with its owner's uid (sock_i_uid).
 
@@ -182,7 +190,7 @@ def _host_socks(host: Any) -> Iterator[tuple[Any, int]]:
                 continue
             seen.add(id(sk))
             sock_i_ino(host, sock)
-            yield sk, int(getattr(sk, "sk_uid", proc.uid))
+            yield sk, _sock_uid(sk, proc.uid)
 
 
 # --- /proc/net/snmp --------------------------------------------------------------
@@ -316,7 +324,7 @@ def proc_net_route(net: Net) -> str:
     routes.sort(key=lambda r: (r["dst"] & _mask(r["prefixlen"]), -r["prefixlen"], r["metric"]))
     for r in routes:
         dev = r["dev"]
-        name = dev.name if dev is not None and hasattr(dev, "name") else (dev if isinstance(dev, str) else "*")
+        name = (dev.name if hasattr(dev, "name") else dev if isinstance(dev, str) else "") or "*"
         mask = _mask(r["prefixlen"])
         mtu = r["advmss"] + 40 if r["advmss"] else 0
         lines.append(_pad(
@@ -423,6 +431,14 @@ def _inet_line(bucket: int, sk: Any, uid: int, width: int, local_port: int) -> s
     )
 
 
+def _hashed(sk: Any) -> bool:
+    """On its protocol's port table (the ``hashed`` flag when the family keeps one, else a bound port)."""
+    hashed = getattr(sk, "hashed", None)
+    if isinstance(hashed, bool):
+        return hashed
+    return bool(int(getattr(sk, "inet_num", 0) or 0))
+
+
 def _udp_mask() -> int:
     table = _optional("kernel.net.ipv4.udp", "udp_table")
     return int(getattr(table, "mask", UDP_HTABLE_MASK))
@@ -431,8 +447,7 @@ def _udp_mask() -> int:
 def proc_net_udp(net: Net) -> str:
     """udp4_seq_show: bound UDP sockets by hash slot (port & mask), newest first within a slot."""
     mask = _udp_mask()
-    socks = [(sk, uid) for sk, uid in _inet_socks(net, uapi.SOCK_DGRAM, uapi.IPPROTO_UDP)
-             if int(getattr(sk, "inet_num", 0) or 0)]
+    socks = [(sk, uid) for sk, uid in _inet_socks(net, uapi.SOCK_DGRAM, uapi.IPPROTO_UDP) if _hashed(sk)]
     order = {id(sk): i for i, (sk, _) in enumerate(socks)}
     socks.sort(key=lambda p: (int(p[0].inet_num) & mask, -order[id(p[0])]))
     lines = [_pad("   " + _INET_HEADER)]
@@ -444,8 +459,7 @@ def proc_net_udp(net: Net) -> str:
 
 def proc_net_icmp(net: Net) -> str:
     """ping_v4_seq_show: ping sockets (SOCK_DGRAM, IPPROTO_ICMP) with their identifier as the local port."""
-    socks = [(sk, uid) for sk, uid in _inet_socks(net, uapi.SOCK_DGRAM, uapi.IPPROTO_ICMP)
-             if int(getattr(sk, "inet_num", 0) or 0)]
+    socks = [(sk, uid) for sk, uid in _inet_socks(net, uapi.SOCK_DGRAM, uapi.IPPROTO_ICMP) if _hashed(sk)]
     lines = [_pad("  " + _INET_HEADER)]
     for sk, uid in sorted(socks, key=lambda p: int(p[0].inet_num) & PING_HTABLE_MASK):
         num = int(sk.inet_num)
@@ -518,7 +532,7 @@ def proc_net_sockstat(net: Net) -> str:
     all_socks = [sk for sk, _ in _host_socks(host)]
     unix = set(map(id, host.net.get("unix_socks", ())))
     used = len({id(s) for s in all_socks} | unix)
-    udp = [sk for sk, _ in _inet_socks(net, uapi.SOCK_DGRAM, uapi.IPPROTO_UDP) if getattr(sk, "inet_num", 0)]
+    udp = [sk for sk, _ in _inet_socks(net, uapi.SOCK_DGRAM, uapi.IPPROTO_UDP) if _hashed(sk)]
     raw = _inet_socks(net, uapi.SOCK_RAW, None)
     udp_mem = sum(int(getattr(sk, "sk_rmem_alloc", 0)) + int(getattr(sk, "sk_wmem_alloc", 0)) for sk in udp)
     frag: Any = getattr(getattr(net, "ipv4", None), "frags", None)
