@@ -15,6 +15,10 @@ Figures (one operation each, 64-byte payloads):
 * ``grpc_unary``: one bare grpc.aio unary echo of 64 bytes, same model.
 * ``grpc_bidi_sync``, ``grpc_unary_sync``: the same two with a plain sync
   grpc client (reference: what a simple client gets).
+* ``udp_veth_pair``: a UDP datagram from one emulated host to another over a
+  veth pair, in-process, no RPC (send + recvfrom; :mod:`bench.udp`), against
+  ``host_udp_pair``, the same on the host kernel over 127.0.0.1.  The report
+  also gives both as packets per second (issue 3's figure).
 
 :data:`RATIOS` pairs figures with baselines; the first is issue 8's target
 (at most 2.5x: the two syscalls against one message pair, so 2.0x is what a
@@ -33,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bench import echo, procs
+from bench import echo, procs, udp
 from bench.timing import Budget, Op, Samples, Stats, measure, warm_up
 
 PAYLOAD_BYTES = 64
@@ -49,6 +53,8 @@ LABELS: dict[str, str] = {
     "grpc_unary": "grpc.aio unary echo",
     "grpc_bidi_sync": "sync grpc bidi round trip, caller reads",
     "grpc_unary_sync": "sync grpc unary echo",
+    "udp_veth_pair": "UDP send+recv, 2 emulated hosts, veth",
+    "host_udp_pair": "UDP send+recv, host kernel loopback",
 }
 
 
@@ -66,12 +72,13 @@ RATIOS: list[Ratio] = [
     Ratio("latency", "socketlab_pair", "grpc_bidi", target_max=2.5),
     Ratio("latency", "socketlab_pair", "grpc_unary"),
     Ratio("latency", "local_pair", "host_pair"),
+    Ratio("udp", "udp_veth_pair", "host_udp_pair"),
 ]
 
 # Every figure, in the order of the detail table below the ratios.
 DETAIL: list[str] = [
     "socketlab_pair", "socketlab_send", "socketlab_recv", "local_pair", "host_pair",
-    "grpc_bidi", "grpc_unary", "grpc_bidi_sync", "grpc_unary_sync",
+    "grpc_bidi", "grpc_unary", "grpc_bidi_sync", "grpc_unary_sync", "udp_veth_pair", "host_udp_pair",
 ]
 
 
@@ -161,6 +168,10 @@ def set_up(daemon_target: str | None = None) -> Workloads:
         stack.enter_context(hb)
         _check_pair(ha, hb)
         ops["host_pair"] = _pair(ha, hb)
+
+        ops["udp_veth_pair"], hosts = udp.emulated_pair()
+        stack.callback(lambda: hosts)  # the two emulated hosts live as long as the bench
+        ops["host_udp_pair"] = udp.host_pair(stack)
 
         client_loop = echo.ClientLoop(echo_target, _transport_loop(net, notes))
         stack.callback(client_loop.close)

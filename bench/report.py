@@ -58,6 +58,10 @@ def table(mode: str, budget: Budget, stats: dict[str, Stats]) -> str:
             s = stats[key]
             out.append(f"{'':9}{LABELS[key]:<{lw}} {s.n:>6} {s.median_us:>9.1f} {s.p99_us:>9.1f} "
                        f"{s.mean_us:>9.1f} {s.min_us:>9.1f} {_cpu(s.client_cpu_us):>10} {_cpu(s.server_cpu_us):>10}")
+    if "udp_veth_pair" in stats and "host_udp_pair" in stats:
+        emu, host = 1e6 / stats["udp_veth_pair"].median_us, 1e6 / stats["host_udp_pair"].median_us
+        out += ["", f"{'udp pps':<9}in-process, 2 emulated hosts over veth: {emu:,.0f} packets/s; host kernel UDP over "
+                f"loopback: {host:,.0f} packets/s; emulated/host = {fmt_ratio(emu / host)}"]
     out += [
         "",
         "cpu bench = CPU µs per op of the bench process (all its threads: the caller's, the client's loop, grpc's); "

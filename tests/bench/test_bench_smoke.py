@@ -32,4 +32,6 @@ def test_bench_quick_runs(tmp_path: Path) -> None:
     doc = json.loads(out_json.read_text())
     assert doc["mode"] == "quick"
     assert doc["ratios"] and all(r["ratio"] > 0 for r in doc["ratios"])
-    assert {"socketlab_pair", "grpc_bidi", "grpc_unary", "host_pair", "local_pair"} <= set(doc["figures"])
+    assert {"socketlab_pair", "grpc_bidi", "grpc_unary", "host_pair", "local_pair",
+            "udp_veth_pair", "host_udp_pair"} <= set(doc["figures"])
+    assert re.search(r"^udp pps .* packets/s; host kernel UDP over loopback: .* packets/s", proc.stdout, re.M), proc.stdout
