@@ -73,8 +73,11 @@ _TYPE_ERROR = {RTN_BLACKHOLE: -uapi.EINVAL, RTN_UNREACHABLE: -uapi.EHOSTUNREACH,
                RTN_THROW: -uapi.EAGAIN}
 
 
+_MASKS = tuple((0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF if plen else 0 for plen in range(33))
+
+
 def inet_make_mask(prefixlen: int) -> int:
-    return (0xFFFFFFFF << (32 - prefixlen)) & 0xFFFFFFFF if prefixlen else 0
+    return _MASKS[prefixlen]
 
 
 def inet_mask_len(mask: int) -> int:
@@ -147,6 +150,7 @@ class FibTable:
 
     id: int
     by_len: list[dict[int, list[FibAlias]]] = field(default_factory=lambda: [{} for _ in range(33)])
+    _walk: list[tuple[int, int, dict[int, list[FibAlias]]]] | None = field(default=None, repr=False)
 
     def aliases(self) -> list[FibAlias]:
         out: list[FibAlias] = []
@@ -155,12 +159,20 @@ class FibTable:
                 out.extend(self.by_len[plen][key])
         return out
 
+    def _active(self) -> list[tuple[int, int, dict[int, list[FibAlias]]]]:
+        """The prefix lengths that hold routes, longest first, with their masks (the LPM walk;
+        rebuilt after an insert or a remove)."""
+        if self._walk is None:
+            self._walk = [(plen, _MASKS[plen], self.by_len[plen]) for plen in range(32, -1, -1) if self.by_len[plen]]
+        return self._walk
+
     def find(self, dst: int, prefixlen: int) -> list[FibAlias]:
         return self.by_len[prefixlen].get(dst, [])
 
     def insert(self, fa: FibAlias, *, exclusive: bool = True) -> int:
         """fib_table_insert: -EEXIST for the same prefix/tos/metric when exclusive;
         a kernel append of an identical route is a no-op."""
+        self._walk = None
         bucket = self.by_len[fa.prefixlen].setdefault(fa.dst, [])
         for old in bucket:
             if old.tos == fa.tos and old.priority == fa.priority:
@@ -174,6 +186,7 @@ class FibTable:
         return 0
 
     def remove(self, fa: FibAlias) -> None:
+        self._walk = None
         bucket = self.by_len[fa.prefixlen].get(fa.dst)
         if bucket and fa in bucket:
             bucket.remove(fa)
@@ -191,8 +204,8 @@ class FibTable:
     def lookup(self, daddr: int, *, scope: int = RT_SCOPE_UNIVERSE, oif: int = 0, tos: int = 0,
                ) -> FibResult | int | None:
         """fib_table_lookup: a FibResult, a -errno of an error route, or None (no match)."""
-        for plen in range(32, -1, -1):
-            bucket = self.by_len[plen].get(daddr & inet_make_mask(plen))
+        for plen, mask, prefixes in self._active():
+            bucket = prefixes.get(daddr & mask)
             if not bucket:
                 continue
             for fa in bucket:
