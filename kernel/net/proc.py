@@ -10,6 +10,7 @@ net/ipv4/ping.c, net/unix/af_unix.c):
   when net.ipv4.ip_forward is on else 2, DefaultTTL the sysctl; the Icmp
   per-type columns come from the IcmpMsg per-type counters as Linux does;
   IcmpMsg lists only the types seen, 16 a line.
+- ``netstat``: the TcpExt, IpExt and MPTcpExt lines (Linux 6.18's fields).
 - ``dev``: one line per device in registration order (struct rtnl_link_stats64).
 - ``route``: the main table's unicast routes (addresses in network byte order
   printed as a native little-endian u32, RTF_UP/GATEWAY/HOST/REJECT flags),
@@ -25,10 +26,10 @@ net/ipv4/ping.c, net/unix/af_unix.c):
 ``proc_read(host, path)`` serves "net/<name>" (or "/proc/net/<name>",
 "self/net/<name>") and "sys/<dotted/sysctl/path>"; an unknown path is -ENOENT.
 
-Sockets are found where Linux's seq files find them when the owning part
-exposes its table (``udp_table``, ``raw_v4_hashinfo``, ``ping_table``), else
-by walking the host's fd tables (so a socket only held in flight by
-SCM_RIGHTS is not listed).  Socket inode numbers: ``Socket.ino`` when the
+Sockets are found by walking the host's fd tables (an AF_INET socket is
+listed when it is on its port table: ``hashed``), so a socket only held in
+flight by SCM_RIGHTS is not listed; AF_UNIX sockets come from the family's
+registry of every live sock.  Socket inode numbers: ``Socket.ino`` when the
 socket layer sets one, else a number given here on first sight (a shim until
 sock_alloc assigns inode numbers).  Kernel pointers (%pK) are a stable hash of
 the object, 16 hex digits like a hashed pointer.
@@ -100,6 +101,64 @@ _ICMP_MIB_MAP: tuple[tuple[str, int], ...] = (
     ("AddrMaskReps", 18),
 )
 _ICMPMSG_PERLINE = 16
+
+# /proc/net/netstat field order of Linux 6.18 (include/uapi/linux/snmp.h, net/ipv4/proc.c snmp4_net_list,
+# snmp4_ipextstats_list, net/mptcp/mib.c): the TcpExt, IpExt and MPTcpExt lines
+NETSTAT_FIELDS: dict[str, tuple[str, ...]] = {
+    "TcpExt": (
+        "SyncookiesSent", "SyncookiesRecv", "SyncookiesFailed", "EmbryonicRsts", "PruneCalled", "RcvPruned",
+        "OfoPruned", "OutOfWindowIcmps", "LockDroppedIcmps", "ArpFilter", "TW", "TWRecycled", "TWKilled",
+        "PAWSActive", "PAWSEstab", "BeyondWindow", "TSEcrRejected", "PAWSOldAck", "PAWSTimewait",
+        "DelayedACKs", "DelayedACKLocked", "DelayedACKLost", "ListenOverflows", "ListenDrops", "TCPHPHits",
+        "TCPPureAcks", "TCPHPAcks", "TCPRenoRecovery", "TCPSackRecovery", "TCPSACKReneging",
+        "TCPSACKReorder", "TCPRenoReorder", "TCPTSReorder", "TCPFullUndo", "TCPPartialUndo", "TCPDSACKUndo",
+        "TCPLossUndo", "TCPLostRetransmit", "TCPRenoFailures", "TCPSackFailures", "TCPLossFailures",
+        "TCPFastRetrans", "TCPSlowStartRetrans", "TCPTimeouts", "TCPLossProbes", "TCPLossProbeRecovery",
+        "TCPRenoRecoveryFail", "TCPSackRecoveryFail", "TCPRcvCollapsed", "TCPBacklogCoalesce",
+        "TCPDSACKOldSent", "TCPDSACKOfoSent", "TCPDSACKRecv", "TCPDSACKOfoRecv", "TCPAbortOnData",
+        "TCPAbortOnClose", "TCPAbortOnMemory", "TCPAbortOnTimeout", "TCPAbortOnLinger", "TCPAbortFailed",
+        "TCPMemoryPressures", "TCPMemoryPressuresChrono", "TCPSACKDiscard", "TCPDSACKIgnoredOld",
+        "TCPDSACKIgnoredNoUndo", "TCPSpuriousRTOs", "TCPMD5NotFound", "TCPMD5Unexpected", "TCPMD5Failure",
+        "TCPSackShifted", "TCPSackMerged", "TCPSackShiftFallback", "TCPBacklogDrop", "PFMemallocDrop",
+        "TCPMinTTLDrop", "TCPDeferAcceptDrop", "IPReversePathFilter", "TCPTimeWaitOverflow",
+        "TCPReqQFullDoCookies", "TCPReqQFullDrop", "TCPRetransFail", "TCPRcvCoalesce", "TCPOFOQueue",
+        "TCPOFODrop", "TCPOFOMerge", "TCPChallengeACK", "TCPSYNChallenge", "TCPFastOpenActive",
+        "TCPFastOpenActiveFail", "TCPFastOpenPassive", "TCPFastOpenPassiveFail",
+        "TCPFastOpenListenOverflow", "TCPFastOpenCookieReqd", "TCPFastOpenBlackhole",
+        "TCPSpuriousRtxHostQueues", "BusyPollRxPackets", "TCPAutoCorking", "TCPFromZeroWindowAdv",
+        "TCPToZeroWindowAdv", "TCPWantZeroWindowAdv", "TCPSynRetrans", "TCPOrigDataSent",
+        "TCPHystartTrainDetect", "TCPHystartTrainCwnd", "TCPHystartDelayDetect", "TCPHystartDelayCwnd",
+        "TCPACKSkippedSynRecv", "TCPACKSkippedPAWS", "TCPACKSkippedSeq", "TCPACKSkippedFinWait2",
+        "TCPACKSkippedTimeWait", "TCPACKSkippedChallenge", "TCPWinProbe", "TCPKeepAlive", "TCPMTUPFail",
+        "TCPMTUPSuccess", "TCPDelivered", "TCPDeliveredCE", "TCPAckCompressed", "TCPZeroWindowDrop",
+        "TCPRcvQDrop", "TCPWqueueTooBig", "TCPFastOpenPassiveAltKey", "TcpTimeoutRehash",
+        "TcpDuplicateDataRehash", "TCPDSACKRecvSegs", "TCPDSACKIgnoredDubious", "TCPMigrateReqSuccess",
+        "TCPMigrateReqFailure", "TCPPLBRehash", "TCPAORequired", "TCPAOBad", "TCPAOKeyNotFound",
+        "TCPAOGood", "TCPAODroppedIcmps",
+    ),
+    "IpExt": (
+        "InNoRoutes", "InTruncatedPkts", "InMcastPkts", "OutMcastPkts", "InBcastPkts", "OutBcastPkts",
+        "InOctets", "OutOctets", "InMcastOctets", "OutMcastOctets", "InBcastOctets", "OutBcastOctets",
+        "InCsumErrors", "InNoECTPkts", "InECT1Pkts", "InECT0Pkts", "InCEPkts", "ReasmOverlaps",
+    ),
+    "MPTcpExt": (
+        "MPCapableSYNRX", "MPCapableSYNTX", "MPCapableSYNACKRX", "MPCapableACKRX", "MPCapableFallbackACK",
+        "MPCapableFallbackSYNACK", "MPCapableSYNTXDrop", "MPCapableSYNTXDisabled", "MPCapableEndpAttempt",
+        "MPFallbackTokenInit", "MPTCPRetrans", "MPJoinNoTokenFound", "MPJoinSynRx", "MPJoinSynBackupRx",
+        "MPJoinSynAckRx", "MPJoinSynAckBackupRx", "MPJoinSynAckHMacFailure", "MPJoinAckRx",
+        "MPJoinAckHMacFailure", "MPJoinRejected", "MPJoinSynTx", "MPJoinSynTxCreatSkErr",
+        "MPJoinSynTxBindErr", "MPJoinSynTxConnectErr", "DSSNotMatching", "DSSCorruptionFallback",
+        "DSSCorruptionReset", "InfiniteMapTx", "InfiniteMapRx", "DSSNoMatchTCP", "DataCsumErr",
+        "OFOQueueTail", "OFOQueue", "OFOMerge", "NoDSSInWindow", "DuplicateData", "AddAddr", "AddAddrTx",
+        "AddAddrTxDrop", "EchoAdd", "EchoAddTx", "EchoAddTxDrop", "PortAdd", "AddAddrDrop",
+        "MPJoinPortSynRx", "MPJoinPortSynAckRx", "MPJoinPortAckRx", "MismatchPortSynRx",
+        "MismatchPortAckRx", "RmAddr", "RmAddrDrop", "RmAddrTx", "RmAddrTxDrop", "RmSubflow", "MPPrioTx",
+        "MPPrioRx", "MPFailTx", "MPFailRx", "MPFastcloseTx", "MPFastcloseRx", "MPRstTx", "MPRstRx",
+        "SubflowStale", "SubflowRecover", "SndWndShared", "RcvWndShared", "RcvWndConflictUpdate",
+        "RcvWndConflict", "MPCurrEstab", "Blackhole", "MPCapableDataFallback", "MD5SigFallback",
+        "DssFallback", "SimultConnectFallback", "FallbackFailed", "WinProbe",
+    ),
+}
 
 
 # --- helpers ---------------------------------------------------------------------
@@ -242,6 +301,18 @@ def proc_net_snmp(net: Net) -> str:
         names = SNMP_FIELDS[table]
         out.append(f"{table}: " + " ".join(names))
         out.append(f"{table}: " + " ".join(str(mib[table].get(n, 0)) for n in names))
+    return "\n".join(out) + "\n"
+
+
+# --- /proc/net/netstat -----------------------------------------------------------
+
+def proc_net_netstat(net: Net) -> str:
+    """netstat_seq_show: TcpExt, IpExt (and MPTcpExt) from ``net.mib`` (zeros for a table no part keeps)."""
+    out: list[str] = []
+    for table, names in NETSTAT_FIELDS.items():
+        values = net.mib.get(table, {})
+        out.append(f"{table}: " + " ".join(names))
+        out.append(f"{table}: " + " ".join(str(int(values.get(n, 0))) for n in names))
     return "\n".join(out) + "\n"
 
 
@@ -535,7 +606,7 @@ def proc_net_sockstat(net: Net) -> str:
     udp = [sk for sk, _ in _inet_socks(net, uapi.SOCK_DGRAM, uapi.IPPROTO_UDP) if _hashed(sk)]
     raw = _inet_socks(net, uapi.SOCK_RAW, None)
     udp_mem = sum(int(getattr(sk, "sk_rmem_alloc", 0)) + int(getattr(sk, "sk_wmem_alloc", 0)) for sk in udp)
-    frag: Any = getattr(getattr(net, "ipv4", None), "frags", None)
+    frag: Any = getattr(getattr(net, "ipv4", None), "frag_queues", None)
     frag_n = len(frag) if hasattr(frag, "__len__") else 0
     frag_mem = int(getattr(getattr(net, "ipv4", None), "frag_mem", 0) or 0)
     return (
@@ -552,6 +623,7 @@ def proc_net_sockstat(net: Net) -> str:
 
 PROC_NET: dict[str, Callable[[Net], str]] = {
     "snmp": proc_net_snmp,
+    "netstat": proc_net_netstat,
     "dev": proc_net_dev,
     "route": proc_net_route,
     "arp": proc_net_arp,

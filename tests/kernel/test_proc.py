@@ -6,6 +6,7 @@ The expected texts are what Linux 6.x prints in a fresh network namespace
 from __future__ import annotations
 
 import re
+import struct
 from typing import Any
 
 from kernel import uapi
@@ -154,3 +155,96 @@ def test_sysctl_paths_and_errors(rig: Any) -> None:
     assert proc.proc_read(rig.host, "net/nope") == -uapi.ENOENT
     assert proc.proc_read(rig.host, "sys/net/nope") == -uapi.ENOENT
     assert "net/snmp" in proc.proc_list(rig.host)
+
+
+# --- with the IPv4 stack: packets move the counters, sockets and routes show -------------------
+
+def sin(addr: str, port: int) -> bytes:
+    """struct sockaddr_in."""
+    return struct.pack("<H", uapi.AF_INET) + struct.pack("!H", port) + bytes(int(b) for b in addr.split(".")) + bytes(8)
+
+
+async def test_udp_traffic_moves_snmp_dev_and_udp_lines(rig: Any) -> None:
+    srv = await rig.ok("socket", family=uapi.AF_INET, type=uapi.SOCK_DGRAM, protocol=0)
+    await rig.ok("bind", fd=srv, addr=sin("127.0.0.1", 5353))
+    cli = await rig.ok("socket", family=uapi.AF_INET, type=uapi.SOCK_DGRAM, protocol=0)
+    await rig.ok("connect", fd=cli, addr=sin("127.0.0.1", 5353))
+    assert await rig.ok("sendto", fd=cli, data=b"x" * 10, flags=0, addr=b"") == 10
+    net = rig.host.netns
+    udp = proc.proc_read(rig.host, "net/udp")
+    assert isinstance(udp, str) and udp.startswith(UDP_HEADER)
+    lines = udp.splitlines()[1:]
+    assert all(len(line) == 127 for line in lines)
+    line = re.compile(r"^ *(\d+): ([0-9A-F]{8}):([0-9A-F]{4}) ([0-9A-F]{8}):([0-9A-F]{4}) ([0-9A-F]{2}) "
+                      r"([0-9A-F]{8}):([0-9A-F]{8}) 00:00000000 00000000 +(\d+) +0 (\d+) 2 [0-9a-f]{16} (\d+) *$")
+    rows = [line.match(text) for text in lines]
+    assert all(rows), lines
+    by_port = {int(m.group(3), 16): m for m in rows if m}
+    bound = by_port[5353]
+    assert (bound.group(1), bound.group(2), bound.group(4), bound.group(5), bound.group(6)) == (
+        "5353", "0100007F", "00000000", "0000", "07")
+    assert int(bound.group(8), 16) > 0  # the datagram is charged to its receive queue
+    sport = [p for p in by_port if p != 5353][0]
+    conn = by_port[sport]
+    assert (conn.group(4), conn.group(5), conn.group(6)) == ("0100007F", "14E9", "01")
+    snmp = proc.proc_net_snmp(net).splitlines()
+    ip = dict(zip(snmp[0].split()[1:], map(int, snmp[1].split()[1:])))
+    assert (ip["InReceives"], ip["InDelivers"], ip["OutRequests"]) == (1, 1, 1)
+    udp_mib = dict(zip(snmp[-4].split()[1:], map(int, snmp[-3].split()[1:])))
+    assert udp_mib["OutDatagrams"] == 1
+    assert await rig.ok("recvfrom", fd=srv, size=100, flags=0) == 10
+    snmp = proc.proc_net_snmp(net).splitlines()
+    assert dict(zip(snmp[-4].split()[1:], map(int, snmp[-3].split()[1:])))["InDatagrams"] == 1
+    dev = proc.proc_read(rig.host, "net/dev")
+    assert isinstance(dev, str)
+    assert dev.splitlines()[2].split()[:3] == ["lo:", "52", "1"]  # 14 + 20 + 8 + 10 bytes
+    assert proc.proc_read(rig.host, "net/sockstat") == (
+        "sockets: used 2\nTCP: inuse 0 orphan 0 tw 0 alloc 0 mem 0\nUDP: inuse 2 mem 0\nUDPLITE: inuse 0\n"
+        "RAW: inuse 0\nFRAG: inuse 0 memory 0\n")
+
+
+async def test_port_unreachable_counts_icmp(rig: Any) -> None:
+    cli = await rig.ok("socket", family=uapi.AF_INET, type=uapi.SOCK_DGRAM, protocol=0)
+    await rig.ok("sendto", fd=cli, data=b"x", flags=0, addr=sin("127.0.0.1", 9))
+    lines = proc.proc_net_snmp(rig.host.netns).splitlines()
+    icmp = dict(zip(lines[2].split()[1:], map(int, lines[3].split()[1:])))
+    assert (icmp["InMsgs"], icmp["InDestUnreachs"], icmp["OutMsgs"], icmp["OutDestUnreachs"]) == (1, 1, 1, 1)
+    assert lines[4:6] == ["IcmpMsg: InType3 OutType3", "IcmpMsg: 1 1"]
+    udp = dict(zip(lines[-4].split()[1:], map(int, lines[-3].split()[1:])))
+    assert udp["NoPorts"] == 1
+
+
+def test_route_and_arp_of_a_veth(rig: Any) -> None:
+    from kernel.drivers.net.veth import veth_pair
+    from kernel.net.core.neighbour import neigh_add
+    from kernel.net.ipv4.devinet import inet_insert_ifa
+    from kernel.net.ipv4.fib import fib_add_route
+
+    net = rig.host.netns
+    a, _ = veth_pair(net, "v0", net, "v1")
+    assert inet_insert_ifa(net, a, 0x0A000001, 24) == 0
+    assert fib_add_route(net, 0, 0, 0x0A0000FE, None, 100) == 0
+    assert fib_add_route(net, 0xC0A80000, 16, 0x0A000002, None, 0) == 0
+    assert fib_add_route(net, 0x0A090909, 32, 0, a, 0) == 0
+    route = proc.proc_read(rig.host, "net/route")
+    assert isinstance(route, str)
+    rows = [line.rstrip(" ") for line in route.splitlines()[1:]]
+    assert rows == [  # as Linux prints them (`ip route add default via 10.0.0.254 metric 100` ...)
+        "v0\t00000000\tFE00000A\t0003\t0\t0\t100\t00000000\t0\t0\t0",
+        "v0\t0000000A\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0",
+        "v0\t0909090A\t00000000\t0005\t0\t0\t0\tFFFFFFFF\t0\t0\t0",
+        "v0\t0000A8C0\t0200000A\t0003\t0\t0\t0\t0000FFFF\t0\t0\t0",
+    ]
+    assert neigh_add(net.ipv4.arp_tbl, a, 0x0A000007, bytes.fromhex("020000000007")) == 0
+    arp = proc.proc_read(rig.host, "net/arp")
+    assert arp == ("IP address       HW type     Flags       HW address            Mask     Device\n"
+                   "10.0.0.7         0x1         0x6         02:00:00:00:00:07     *        v0\n")
+
+
+def test_netstat_of_a_fresh_namespace(rig: Any) -> None:
+    text = proc.proc_read(rig.host, "net/netstat")
+    assert isinstance(text, str)
+    lines = text.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["TcpExt", "TcpExt", "IpExt", "IpExt", "MPTcpExt", "MPTcpExt"]
+    assert [len(line.split()) for line in lines] == [136, 136, 19, 19, 77, 77]
+    assert lines[2].startswith("IpExt: InNoRoutes InTruncatedPkts InMcastPkts")
