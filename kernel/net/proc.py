@@ -553,6 +553,32 @@ def proc_net_raw(net: Net) -> str:
     return "".join(lines)
 
 
+# --- /proc/net/packet ------------------------------------------------------------
+
+_PACKET_HEADER = f"{'sk':<17}RefCnt Type Proto  Iface R Rmem   User   Inode\n"
+
+
+def proc_net_packet(net: Net) -> str:
+    """packet_seq_show: every AF_PACKET socket of the namespace (the per-namespace sklist)."""
+    host = net.host
+    for _ in _host_socks(host):  # number the sockets in fd order first
+        pass
+    socks = list(getattr(getattr(net, "packet", None), "sklist", None) or ())
+    lines = [_PACKET_HEADER]
+    for sk in socks:
+        running = bool(getattr(sk, "running", False))
+        sock = getattr(sk, "sk_socket", None)
+        ref = (2 if sock is not None else 1) + running  # the file, and the hook while it runs
+        owner = getattr(sk, "owner", None)
+        uid = _sock_uid(sk, int(getattr(owner, "uid", 0)))
+        lines.append(
+            f"{kernel_pointer(sk)} {ref:<6} {sk.sk_type:<4} {int(getattr(sk, 'num', 0)) & 0xFFFF:04x}   "
+            f"{int(getattr(sk, 'ifindex', 0)):<5} {int(running):1} {int(getattr(sk, 'sk_rmem_alloc', 0)):<6} "
+            f"{uid:<6} {sock_i_ino(host, sock):<6}\n"
+        )
+    return "".join(lines)
+
+
 # --- /proc/net/unix --------------------------------------------------------------
 
 _UNIX_HEADER = "Num       RefCount Protocol Flags    Type St Inode Path\n"
@@ -631,6 +657,7 @@ PROC_NET: dict[str, Callable[[Net], str]] = {
     "raw": proc_net_raw,
     "icmp": proc_net_icmp,
     "unix": proc_net_unix,
+    "packet": proc_net_packet,
     "sockstat": proc_net_sockstat,
 }
 

@@ -9,6 +9,8 @@ import re
 import struct
 from typing import Any
 
+import pytest
+
 from kernel import uapi
 from kernel.net import proc
 
@@ -248,3 +250,20 @@ def test_netstat_of_a_fresh_namespace(rig: Any) -> None:
     assert [line.split(":")[0] for line in lines] == ["TcpExt", "TcpExt", "IpExt", "IpExt", "MPTcpExt", "MPTcpExt"]
     assert [len(line.split()) for line in lines] == [136, 136, 19, 19, 77, 77]
     assert lines[2].startswith("IpExt: InNoRoutes InTruncatedPkts InMcastPkts")
+
+
+async def test_packet_sockets(rig: Any) -> None:
+    fd = (await rig.call("socket", family=uapi.AF_PACKET, type=uapi.SOCK_RAW, protocol=0x0300)).ret  # htons(ETH_P_ALL)
+    if fd < 0:
+        pytest.skip("AF_PACKET is not registered yet")
+    dgram = await rig.ok("socket", family=uapi.AF_PACKET, type=uapi.SOCK_DGRAM, protocol=0)  # not running
+    text = proc.proc_read(rig.host, "net/packet")
+    assert isinstance(text, str)
+    lines = text.splitlines()
+    assert lines[0] == "sk               RefCnt Type Proto  Iface R Rmem   User   Inode"
+    row = re.compile(r"^[0-9a-f]{16} (\d) +(\d) +([0-9a-f]{4})   (\d+) +([01]) (\d+) +(\d+) +(\d+) *$")
+    rows = [row.match(line) for line in lines[1:]]
+    assert all(rows), lines
+    got = [(m.group(1), m.group(2), m.group(3), m.group(4), m.group(5)) for m in rows if m]
+    assert got == [("3", "3", "0003", "0", "1"), ("2", "2", "0000", "0", "0")]  # as Linux 6.18 shows them
+    assert dgram > fd
