@@ -324,6 +324,8 @@ def dev_queue_xmit_nit(skb: SkBuff, dev: NetDevice) -> None:
     for pt in list(net.ptype_all):
         if not pt.outgoing or (pt.dev is not None and pt.dev is not dev):
             continue
+        if pt.priv is not None and pt.priv is skb.sk:
+            continue  # skb_loop_sk: a packet socket does not see the frames it sent itself
         c = skb.clone()
         c.pkt_type = PACKET_OUTGOING
         c.dev = dev

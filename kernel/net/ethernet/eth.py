@@ -11,6 +11,7 @@ from __future__ import annotations
 import struct
 from typing import TYPE_CHECKING
 
+from kernel.net.core.dev import IFF_LOOPBACK, IFF_NOARP
 from kernel.net.core.skbuff import PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST, PACKET_OTHERHOST, SkBuff
 
 if TYPE_CHECKING:
@@ -32,6 +33,8 @@ class EthHeaderOps:
         head[off + 6:off + 12] = saddr if saddr is not None else dev.dev_addr
         _TYPE.pack_into(head, off + 12, type_)
         skb.mac_header = off
+        if daddr is None and not dev.flags & (IFF_LOOPBACK | IFF_NOARP):
+            return -ETH_HLEN  # eth_header: no destination on a device that needs one
         return ETH_HLEN
 
 
