@@ -54,7 +54,7 @@ def loopback_dev(name: str = "lo") -> NetDevice:
     return NetDevice(
         name=name, netdev_ops=loopback_ops, type=ARPHRD_LOOPBACK, dev_addr=bytes(6), broadcast=bytes(6),
         mtu=LOOPBACK_MTU, min_mtu=0, max_mtu=0x7FFFFFFF, flags=IFF_LOOPBACK, header_ops=eth_header_ops,
-        tx_queue_len=0,
+        tx_queue_len=1000,  # `ip link` shows qlen 1000 for lo on Linux (the queue is never used)
     )
 
 
