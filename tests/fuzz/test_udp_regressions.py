@@ -1,0 +1,116 @@
+"""Minimal reproductions of what the UDP stateful fuzzer (udp_machine.py) found.
+
+Each repro is ``def repro_NAME(net) -> list``, run on the host's Linux kernel
+(the stdlib ``socket`` module, loopback) and on ``client.local()``:
+
+- test_linux_outcome pins what Linux does (it must pass: if it fails, the
+  host kernel changed and the repro needs another look);
+- test_emulated_matches_linux asserts the emulated kernel does the same.  A
+  bug not fixed yet is a strict xfail naming its udp_machine.UDP_KNOWN_BUGS
+  entry: when the kernel is fixed the xfail fails, and the mark, the entry
+  and its guard in udp_machine.py must go.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+import client
+
+from .udp_machine import UDP_KNOWN_BUGS
+
+Repro = Callable[[Any], list]
+
+
+def _bug(name: str) -> Any:
+    return pytest.mark.xfail(strict=True, reason=f"kernel bug: {UDP_KNOWN_BUGS[name]}")
+
+
+def _try(fn: Callable[..., Any], *args: Any) -> Any:
+    """fn's result, or the errno name it raised."""
+    try:
+        return fn(*args)
+    except OSError as exc:
+        return errno.errorcode.get(exc.errno or 0, str(exc.errno))
+
+
+def _udp(net: Any, bind: bool = True) -> Any:
+    s = net.socket(net.AF_INET, net.SOCK_DGRAM)
+    if bind:
+        s.bind(("127.0.0.1", 0))
+        s.setblocking(False)
+    return s
+
+
+# ------------------------------------------------------------------- repros
+
+
+def repro_connect_redirects_corked_datagram(net: Any) -> list:
+    """A datagram corked (MSG_MORE) towards a, then connect(b), then the last
+    part: Linux sends the whole datagram to b (the connect routed into the
+    cork's flow, inet->cork.fl)."""
+    a, b, s = _udp(net), _udp(net), _udp(net, bind=False)
+    s.sendto(b"corked", net.MSG_MORE, a.getsockname())
+    s.connect(b.getsockname())
+    s.send(b"+end")
+    trace = [_try(a.recv, 100), _try(b.recv, 100)]
+    for x in (a, b, s):
+        x.close()
+    return trace
+
+
+def repro_failed_connect_redirects_corked_datagram(net: Any) -> list:
+    """The same with a connect() that fails (EACCES: broadcast without
+    SO_BROADCAST): Linux has already routed the cork's flow to the broadcast
+    address, so the datagram goes there and a gets nothing."""
+    a, s = _udp(net), _udp(net, bind=False)
+    s.sendto(b"corked", net.MSG_MORE, a.getsockname())
+    trace = [_try(s.connect, ("127.255.255.255", a.getsockname()[1] ^ 1))]
+    trace += [_try(s.send, b"+end"), _try(a.recv, 100)]
+    for x in (a, s):
+        x.close()
+    return trace
+
+
+#: name -> (repro, what Linux returns, the UDP_KNOWN_BUGS entry if the emulated kernel is known to differ)
+REPROS: dict[str, tuple[Repro, list, str | None]] = {
+    "connect_redirects_corked_datagram": (
+        repro_connect_redirects_corked_datagram, ["EAGAIN", b"corked+end"], "udp-connect-reroutes-cork"),
+    "failed_connect_redirects_corked_datagram": (
+        repro_failed_connect_redirects_corked_datagram, ["EACCES", 4, "EAGAIN"], "udp-connect-reroutes-cork"),
+}
+
+
+# -------------------------------------------------------------------- tests
+
+
+def _run_emulated(repro: Repro) -> list:
+    net = client.local()
+    try:
+        return repro(net)
+    finally:
+        net.close()
+
+
+@pytest.mark.parametrize("name", sorted(REPROS))
+def test_linux_outcome(name: str) -> None:
+    repro, linux, _ = REPROS[name]
+    assert repro(socket) == linux
+
+
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(name, marks=[_bug(bug)] if bug else []) for name, (_, _, bug) in sorted(REPROS.items())],
+)
+def test_emulated_matches_linux(name: str) -> None:
+    repro, linux, _ = REPROS[name]
+    assert _run_emulated(repro) == linux
+
+
+def test_every_known_bug_has_a_repro() -> None:
+    assert sorted(UDP_KNOWN_BUGS) == sorted({bug for _, _, bug in REPROS.values() if bug})
