@@ -5,7 +5,7 @@ set -e
 cd "$(dirname "$0")"
 rm -rf gen && mkdir -p gen
 pkg="socketlab/client/gen/socketlab/v1;socketlabv1"
-files="socketlab/v1/types.proto socketlab/v1/socketcall.proto socketlab/v1/process.proto"
+files=$(cd ../../proto && ls socketlab/v1/*.proto)
 opts=""
 for f in $files; do
   opts="$opts --go_opt=M$f=$pkg --go-grpc_opt=M$f=$pkg"

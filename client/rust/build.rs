@@ -3,11 +3,12 @@
 // (Debian's protobuf-compiler).
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = "../../proto";
-    let files = [
-        "../../proto/socketlab/v1/types.proto",
-        "../../proto/socketlab/v1/socketcall.proto",
-        "../../proto/socketlab/v1/process.proto",
-    ];
+    // every .proto of package socketlab.v1
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir("../../proto/socketlab/v1")?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "proto"))
+        .collect();
+    files.sort();
     tonic_build::configure()
         .build_server(false)
         // no generated `connect()` constructor: it would clash with the Connect RPC
