@@ -253,6 +253,7 @@ async def test_closed_process_raises(daemon: str) -> None:
     await net.close()
     with pytest.raises(OSError):
         await s.listen()
+    s.detach()  # its fd went with the process
 
 
 async def test_unreachable_daemon() -> None:
@@ -272,4 +273,6 @@ async def test_bearer_token(spawn_daemon: Any, tmp_path: Any) -> None:
     a, b = await net.socketpair()
     await a.sendall(b"t")
     assert await b.recv(1) == b"t"
+    await a.close()
+    await b.close()
     await net.close()
