@@ -15,6 +15,8 @@ import sys
 import time
 from typing import Any
 
+from server import limits
+
 log = logging.getLogger("socketlabd")
 
 
@@ -49,6 +51,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                      help="require a bearer token from this file (one per line: TOKEN [name=] [uid=] [gid=] [caps=])")
     sec.add_argument("--insecure", action="store_true",
                      help="allow listening on a non-loopback address without TLS or tokens")
+    limits.add_arguments(parser)
     parser.add_argument("--metrics", metavar="HOST:PORT",
                         help="serve Prometheus metrics at http://HOST:PORT/metrics (port 0 picks one)")
     parser.add_argument("--log-format", choices=("text", "json"), default="text", help="stderr log format")
@@ -113,7 +116,7 @@ async def serve(ns: argparse.Namespace) -> int:
 
         metrics = Metrics(host)
     try:
-        daemon = build(ns.listen, host, credentials=creds, auth=auth, metrics=metrics)
+        daemon = build(ns.listen, host, credentials=creds, auth=auth, metrics=metrics, limits=limits.from_args(ns))
     except (RuntimeError, OSError) as exc:  # grpc: "Failed to bind to address ..."
         log.error("socketlabd cannot listen on %s: %s", ns.listen, exc)
         return 1

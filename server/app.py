@@ -6,6 +6,7 @@ Services: ``socketlab.v1.SocketCall`` (typed syscalls), ``socketlab.v1.Process``
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ from grpc_reflection.v1alpha import reflection
 from client._gen.socketlab.v1 import host_pb2, process_pb2, socketcall_pb2
 from kernel.host import Host
 from server import host_service, session, socketcall
+from server.limits import Limits
 from server.registry import ProcessTable
 from server.security import Authenticator, AuthInterceptor
 
@@ -24,7 +26,7 @@ log = logging.getLogger("socketlabd")
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
-SERVER_OPTIONS: list[tuple[str, int]] = [
+SERVER_OPTIONS: list[tuple[str, int]] = [  # the defaults (build() takes them from its Limits)
     ("grpc.so_reuseport", 0),  # else two daemons silently share one port
     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
     ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
@@ -54,10 +56,22 @@ class Daemon:
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
 
     async def stop(self, grace: float | None = 0.5) -> None:
-        """Stop the server (RPCs still running after ``grace`` are cancelled), then end every process."""
+        """Drain: refuse new calls, end every session with UNAVAILABLE, then stop.
+
+        Health turns NOT_SERVING; the server stops taking new RPCs at once;
+        every open session ends with UNAVAILABLE and its process exits as on
+        a broken stream (pending calls interrupted, fds closed: peers see EOF);
+        typed calls still running end with UNAVAILABLE too.  RPCs still
+        running after ``grace`` (a Capture stream, say) are cancelled.
+        """
         for name in ("", *SERVICE_NAMES):
             await self.health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
-        await self.server.stop(grace)
+        self.processes.shutting_down = True
+        stopping = asyncio.ensure_future(self.server.stop(grace))
+        await asyncio.sleep(0)  # the server's shutdown has begun: no new RPC is accepted
+        for sess in list(self.processes.sessions):
+            sess.terminate(grpc.StatusCode.UNAVAILABLE, "socketlabd is shutting down")
+        await stopping
         await session.drain()
         await self.processes.close_all()
 
@@ -65,24 +79,29 @@ class Daemon:
 def build(
     listen: str = "127.0.0.1:50051", host: Host | None = None, *,
     credentials: grpc.ServerCredentials | None = None, auth: Authenticator | None = None,
-    metrics: Any = None,
+    metrics: Any = None, limits: Limits | None = None,
 ) -> Daemon:
     """Create the server on the running loop and bind ``listen`` (port 0 picks a free one).
 
     ``credentials``: TLS (or mTLS) for the port; ``auth``: bearer tokens mapping
     callers to principals (server/security.py).  Neither: plaintext, every
     caller is root.  ``metrics``: a server.metrics.Metrics that counts and
-    times every call.
+    times every call.  ``limits``: server/limits.py (stream and message
+    sizes, keepalive, idle timeout, process and file caps).
     """
     host = host or Host()
     auth = auth or Authenticator()
-    table = ProcessTable(host, auth)
+    limits = limits or Limits()
+    if limits.file_max is not None:
+        host.sysctl["fs.file-max"] = limits.file_max
+    table = ProcessTable(host, auth, limits)
     interceptors: list[grpc.aio.ServerInterceptor] = [AuthInterceptor(auth)]
     if metrics is not None:
         from server.metrics import MetricsInterceptor
 
         interceptors.insert(0, MetricsInterceptor(metrics))
-    server = grpc.aio.server(options=SERVER_OPTIONS, interceptors=interceptors)
+    options = [("grpc.so_reuseport", 0), *limits.grpc_options()]
+    server = grpc.aio.server(options=options, interceptors=interceptors)
     server.add_generic_rpc_handlers((socketcall.handlers(table), session.handler(table)))
     host_service.add_to_server(server, host, auth.principal)  # admin changes need CAP_NET_ADMIN
     health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]

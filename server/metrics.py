@@ -11,7 +11,8 @@ time in the daemon's own event loop, so no lock is needed):
   ``socketlab_sockets{family,type,state}``: what the emulated kernel holds now;
 - ``socketlab_nic_{rx,tx}_{packets,bytes,errors,dropped}_total{nic}`` and
   ``socketlab_nic_up{nic}`` / ``socketlab_nic_running{nic}`` (link state);
-- ``socketlab_uptime_seconds``.
+- ``socketlab_uptime_seconds``; ``socketlab_asyncio_tasks`` (tasks alive in
+  the daemon's loop: the fault and load tests check it returns to baseline).
 
 The HTTP side is a minimal asyncio server (one request per connection), so
 the endpoint lives in the daemon's loop and dies with it.
@@ -54,6 +55,12 @@ class HostCollector(Collector):
                                 value=time.monotonic() - self.started)
         yield GaugeMetricFamily("socketlab_processes", "Client processes alive on the host", value=len(host.processes))
         yield GaugeMetricFamily("socketlab_open_files", "Open files on the host (fs.file-nr)", value=host.nr_files)
+        try:
+            tasks = len(asyncio.all_tasks())
+        except RuntimeError:  # (scraped outside the daemon's loop)
+            tasks = 0
+        yield GaugeMetricFamily("socketlab_asyncio_tasks", "asyncio tasks alive in the daemon (a leak check)",
+                                value=tasks)
         socks = GaugeMetricFamily("socketlab_sockets", "Sockets by family, type and state",
                                   labels=("family", "type", "state"))
         counts: collections.Counter[tuple[str, str, str]] = collections.Counter()

@@ -22,6 +22,7 @@ from kernel import uapi
 from kernel.host import Host
 from kernel.process import ALL_CAPS
 from kernel.syscalls import SOCKETCALL_TABLE, SysReply, do_syscall
+from server.limits import Limits
 from server.security import ROOT, Authenticator, Principal
 
 log = logging.getLogger("socketlabd")
@@ -147,6 +148,11 @@ class ProcessEntry:
         self.owner = owner  # the principal that opened it: only it may use the handle
         self.tasks: set[asyncio.Task[Any]] = set()
         self.closed = False
+        self.last_active = 0.0  # loop time of its last call (the idle session timeout reads it)
+
+    def busy(self) -> bool:
+        """A call of this process (typed RPC or Sigio stream) is still running."""
+        return any(not task.done() for task in self.tasks)
 
     @property
     def pid(self) -> int:
@@ -179,10 +185,17 @@ class ProcessEntry:
 class ProcessTable:
     """The processes the daemon's clients hold open, by handle."""
 
-    def __init__(self, host: Host, auth: Authenticator | None = None) -> None:
+    def __init__(self, host: Host, auth: Authenticator | None = None, limits: Limits | None = None) -> None:
         self.host = host
         self.auth = auth or Authenticator()
+        self.limits = limits or Limits()
         self._by_handle: dict[str, ProcessEntry] = {}
+        self.sessions: set[Any] = set()  # the live server.session.Session objects
+        self.shutting_down = False  # set by Daemon.stop: new sessions and calls get UNAVAILABLE
+
+    def full(self) -> bool:
+        """The daemon holds --max-processes processes: no new one."""
+        return len(self._by_handle) >= self.limits.max_processes
 
     def __len__(self) -> int:
         return len(self._by_handle)

@@ -84,6 +84,36 @@ class Session:
         self._inline_writes = 0  # inline replies started by the read loops
         self._inline_writing = False  # the current read loop awaits its inline write
         self._watchdog: asyncio.TimerHandle | None = None
+        self._idle_timer: asyncio.TimerHandle | None = None
+        self.terminated: tuple[grpc.StatusCode, str] | None = None  # ended by the daemon (idle, shutdown)
+
+    def terminate(self, code: grpc.StatusCode, details: str) -> None:
+        """End the session from the daemon's side: the process exits (pending calls get
+        no reply) and the stream ends with ``code`` (the handler aborts with it)."""
+        if self.terminated is not None:
+            return
+        self.terminated = (code, details)
+        self._broken = True  # replies still to come are dropped
+        if self._ended is not None and not self._ended.done():
+            self._ended.set_result(None)
+
+    def _check_idle(self) -> None:
+        """The idle timer: end the session after --idle-timeout without a message or a pending call."""
+        self._idle_timer = None
+        entry = self.entry
+        if entry is None or self.terminated is not None or self._ended is None or self._ended.done():
+            return
+        idle = self.table.limits.idle_timeout
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        if self.pending or entry.busy():
+            entry.last_active = now
+        remaining = entry.last_active + idle - now
+        if remaining <= 0:
+            log.info("session of pid=%d idle for %gs: ending it", entry.pid, idle)
+            self.terminate(grpc.StatusCode.DEADLINE_EXCEEDED, f"session idle for {idle:g} s (--idle-timeout)")
+            return
+        self._idle_timer = loop.call_later(remaining, self._check_idle)
 
     async def serve(self) -> None:
         """Run the stream until the client ends or breaks it."""
@@ -97,8 +127,18 @@ class Session:
         if opts.HasField("capabilities"):
             caps = [bit for bit in range(64) if opts.capabilities >> bit & 1]
         owner = self.table.auth.principal(self.context)
+        if self.table.shutting_down:
+            await self.context.abort(grpc.StatusCode.UNAVAILABLE, "socketlabd is shutting down")
+        if self.table.full():
+            await self.context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED,
+                                     f"too many processes (--max-processes {self.table.limits.max_processes})")
         self.entry = self.table.open(uid=opts.uid, gid=opts.gid, caps=caps, owner=owner)
-        self._ended = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        self._ended = loop.create_future()
+        self.entry.last_active = loop.time()
+        if self.table.limits.idle_timeout > 0:
+            self._idle_timer = loop.call_later(self.table.limits.idle_timeout, self._check_idle)
+        self.table.sessions.add(self)
         try:
             opened = pb.ProcessOpened(process=self.entry.handle, pid=self.entry.pid)
             await self._write(pb.SessionResponse(id=first.id, opened=opened))
@@ -110,8 +150,14 @@ class Session:
             raise
         finally:
             # (At EOF, a read loop still in its stalled write finishes it, as a write task would.)
+            self.table.sessions.discard(self)
             if self._watchdog is not None:
                 self._watchdog.cancel()
+            if self._idle_timer is not None:
+                self._idle_timer.cancel()
+            if self.terminated is not None:
+                for reader in list(self._readers):
+                    reader.cancel()
             if self._ended.done() and not self._ended.cancelled():
                 self._ended.exception()  # retrieved (when serve() was cancelled first)
             cleanup = asyncio.ensure_future(self._end())
@@ -128,12 +174,15 @@ class Session:
 
     async def _read_loop(self, generation: int) -> None:
         """Read and start calls until EOF, or until a new read loop takes over."""
-        assert self._ended is not None
+        assert self._ended is not None and self.entry is not None
+        entry = self.entry
+        loop = asyncio.get_running_loop()
         try:
             while True:
                 req = await self.context.read()
                 if req is EOF:
                     break
+                entry.last_active = loop.time()
                 response = self._dispatch(req)
                 if response is None:
                     continue
@@ -286,13 +335,16 @@ def handler(table: ProcessTable) -> grpc.GenericRpcHandler:
     """The Process service's method handlers, bound to a process table."""
 
     async def session(request_iterator: Any, context: grpc.aio.ServicerContext[Any, Any]) -> None:
+        sess = Session(table, context)
         try:
-            await Session(table, context).serve()
+            await sess.serve()
         except (grpc.aio.AbortError, asyncio.CancelledError):
             raise
         except Exception:
             log.exception("internal error in Session")
             await context.abort(grpc.StatusCode.INTERNAL, "internal error in Session")
+        if sess.terminated is not None:
+            await context.abort(*sess.terminated)
 
     method = grpc.stream_stream_rpc_method_handler(
         session,

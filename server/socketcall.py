@@ -33,7 +33,14 @@ async def _lookup(table: ProcessTable, handle: str, context: grpc.aio.ServicerCo
     if entry is None:
         await context.abort(grpc.StatusCode.NOT_FOUND, "no such process handle (its session has ended?)")
     assert entry is not None
+    entry.last_active = asyncio.get_running_loop().time()
     return entry
+
+
+async def _check_shutdown(table: ProcessTable, context: grpc.aio.ServicerContext[Any, Any]) -> None:
+    """A call that ended while the daemon drains ends with UNAVAILABLE (its process is gone)."""
+    if table.shutting_down:
+        await context.abort(grpc.StatusCode.UNAVAILABLE, "socketlabd is shutting down")
 
 
 async def _fail(context: grpc.aio.ServicerContext[Any, Any], rpc: str, exc: Exception) -> None:
@@ -70,6 +77,7 @@ def _unary(table: ProcessTable, call: Call) -> Callable[..., Awaitable[Message]]
         try:
             args, timeout = call.to_args(request)
             reply = await run_blocking(entry, call, args, timeout, None)
+            await _check_shutdown(table, context)
             return call.to_response(reply, request)
         except (grpc.aio.AbortError, asyncio.CancelledError):
             raise
@@ -92,6 +100,7 @@ def _streaming(table: ProcessTable, call: Call) -> Callable[..., Awaitable[None]
             args, timeout = call.to_args(request)
             while True:
                 reply = await run_blocking(entry, call, args, timeout, blocked)
+                await _check_shutdown(table, context)
                 await context.write(call.to_response(reply, request))
                 if not repeat or reply.ret <= 0:
                     return
@@ -116,6 +125,7 @@ def _sigio(table: ProcessTable) -> Callable[..., Awaitable[None]]:
                     info = await asyncio.shield(task)
                 except asyncio.CancelledError:
                     if task.cancelled() and not context.cancelled():
+                        await _check_shutdown(table, context)
                         return  # the process exited
                     raise
                 await context.write(sc.SigioResponse(signo=info.signo, fd=info.fd, band=info.band))
