@@ -104,6 +104,7 @@ class InetCork:
     mc_loop: bool = True
     df: bool = False
     mtu: int = 0
+    charged: int = 0  # sk_wmem_alloc the pending (corked) skbs hold
 
 
 class InetSock(Sock):

@@ -583,6 +583,11 @@ async def _do_append_data(sk: InetSock, cork: InetCork, data: bytes, ulen: int, 
         return err
     cork.chunks.append(data)
     cork.length += length
+    optlen = cork.opt.optlen if cork.opt is not None else 0
+    # the pending skbs are the socket's memory: the first a whole skb, later appends page fragments
+    charge = udp_skb_truesize(len(data), optlen, _ll_reserved_space(cork.rt.dev)) if first else len(data)
+    cork.charged += charge
+    sk.sk_wmem_alloc += charge
     if not corkreq:
         err = udp_push_pending_frames(sk)
         if err < 0:
@@ -591,7 +596,11 @@ async def _do_append_data(sk: InetSock, cork: InetCork, data: bytes, ulen: int, 
 
 
 def udp_flush_pending_frames(sk: InetSock) -> None:
-    sk.cork = None
+    """ip_flush_pending_frames: drop the corked data and give its memory back."""
+    cork, sk.cork = sk.cork, None
+    if cork is not None and cork.charged:
+        sk.sk_wmem_alloc -= cork.charged
+        sk.write_space()
 
 
 def udp_push_pending_frames(sk: InetSock) -> int:
@@ -612,6 +621,10 @@ def _udp_send_skb(sk: InetSock, cork: InetCork) -> int:
     ulen = len(payload) + UDP_HLEN
     skb = alloc_skb(ulen, headroom=MAX_HEADER)
     skb.truesize = udp_skb_truesize(len(payload), optlen, _ll_reserved_space(rt.dev))
+    if cork.charged:  # corked: the memory already charged moves to the one skb that goes out
+        skb.truesize = cork.charged
+        sk.sk_wmem_alloc -= cork.charged
+        cork.charged = 0
     off = skb.put(ulen)
     head = skb.head
     assert isinstance(head, bytearray)

@@ -255,3 +255,27 @@ async def test_poll_masks(rig) -> None:
     assert (await rig.call("poll", fds=[(b, events)], timeout_ms=0)).revents == [uapi.POLLOUT]
     await sendto(rig, a, b"x", await name(rig, b))
     assert (await rig.call("poll", fds=[(b, events)], timeout_ms=0)).revents == [events]
+
+
+async def test_so_peek_off_walks_datagrams(rig) -> None:
+    a, b = await udp(rig), await udp(rig)
+    await rig.set_int(b, uapi.SO_PEEK_OFF, 0)
+    for data in (b"hello", b"world"):
+        await sendto(rig, a, data, await name(rig, b))
+    peek = uapi.MSG_PEEK | uapi.MSG_DONTWAIT
+    assert [await recv(rig, b, n, peek) for n in (2, 10, 10)] == [b"he", b"llo", b"world"]  # as Linux 6.18
+    assert rig.sk(b).sk_peek_off == 10
+    assert await recv(rig, b) == b"hello" and rig.sk(b).sk_peek_off == 5
+    assert await recv(rig, b, 10, peek) == "EAGAIN"
+
+
+async def test_corked_data_holds_send_buffer(rig) -> None:
+    a, b = await udp(rig), await udp(rig)
+    await rig.ok("connect", fd=a, addr=sin(*await name(rig, b)))
+    await rig.set_int(a, uapi.SO_SNDBUF, 0)  # 4608: writable below 2304
+    assert (await rig.call("send", fd=a, data=bytes(1000), flags=uapi.MSG_MORE)).ret == 1000
+    assert (await rig.call("poll", fds=[(a, uapi.POLLOUT)], timeout_ms=0)).revents == [0]  # as Linux: 2304 held
+    assert (await rig.call("send", fd=a, data=b"end", flags=0)).ret == 3
+    assert rig.sk(a).sk_wmem_alloc == 0
+    assert len(await recv(rig, b)) == 1003
+    assert (await rig.call("poll", fds=[(a, uapi.POLLOUT)], timeout_ms=0)).revents == [uapi.POLLOUT]
