@@ -14,6 +14,7 @@ Each repro is ``def repro_NAME(net) -> list``, run on the host's Linux kernel
 from __future__ import annotations
 
 import errno
+import select
 import socket
 from collections.abc import Callable
 from typing import Any
@@ -77,12 +78,32 @@ def repro_failed_connect_redirects_corked_datagram(net: Any) -> list:
     return trace
 
 
+def _writable(net: Any, s: Any) -> bool:
+    do_select = select.select if net is socket else net.select
+    return bool(do_select([], [s], [], 0)[1])
+
+
+def repro_corked_data_charges_sndbuf(net: Any) -> list:
+    """SO_SNDBUF 0 (4608) and 1000 bytes corked with MSG_MORE: Linux's pending
+    skb (truesize 2304) is charged to sk_wmem_alloc, which is not below
+    sndbuf/2: the socket is not writable until the datagram goes."""
+    s = _udp(net, bind=False)
+    s.connect(("127.0.0.1", 9))
+    s.setsockopt(net.SOL_SOCKET, net.SO_SNDBUF, 0)
+    trace: list = [_writable(net, s), s.send(b"x" * 1000, net.MSG_MORE), _writable(net, s)]
+    trace += [s.send(b""), _writable(net, s)]
+    s.close()
+    return trace
+
+
 #: name -> (repro, what Linux returns, the UDP_KNOWN_BUGS entry if the emulated kernel is known to differ)
 REPROS: dict[str, tuple[Repro, list, str | None]] = {
     "connect_redirects_corked_datagram": (
         repro_connect_redirects_corked_datagram, ["EAGAIN", b"corked+end"], "udp-connect-reroutes-cork"),
     "failed_connect_redirects_corked_datagram": (
         repro_failed_connect_redirects_corked_datagram, ["EACCES", 4, "EAGAIN"], "udp-connect-reroutes-cork"),
+    "corked_data_charges_sndbuf": (
+        repro_corked_data_charges_sndbuf, [True, 1000, False, 0, True], None),  # fixed: f6a8dd5
 }
 
 
