@@ -616,10 +616,7 @@ def ip_cmsg_recv_offset(w: CmsgWriter, sk: InetSock, skb: SkBuff, tlen: int = 8,
     iph = _ip_header(skb)
     if flags & IP_CMSG_PKTINFO:
         rt = skb.cb.get("rt")
-        ifindex = skb.cb.get("pktinfo_ifindex", skb.skb_iif)
-        spec_dst = getattr(rt, "rt_spec_dst", 0) if rt is not None else 0
-        if "pktinfo_spec_dst" in skb.cb:
-            spec_dst = skb.cb["pktinfo_spec_dst"]
+        ifindex, spec_dst = skb.cb.get("pktinfo") or (skb.skb_iif, getattr(rt, "rt_spec_dst", 0) if rt else 0)
         w.put_cmsg(SOL_IP, uapi.IP_PKTINFO, PKTINFO.pack(ifindex, struct.pack("!I", spec_dst), iph[16:20]))
     if flags & IP_CMSG_TTL:
         w.put_cmsg(SOL_IP, uapi.IP_TTL, struct.pack("<i", iph[8]))

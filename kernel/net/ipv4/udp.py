@@ -57,6 +57,7 @@ from kernel.net.ipv4.inet_hashtables import (
     port_table,
 )
 from kernel.net.ipv4.inet_sock import (
+    IP_CMSG_PKTINFO,
     SOCK_BINDADDR_LOCK,
     SOCK_BINDPORT_LOCK,
     InetCork,
@@ -338,9 +339,18 @@ def udp_queue_rcv_skb(sk: InetSock, skb: SkBuff) -> int:
     skb.destructor = None
     sk.skb_set_owner_r(skb)
     skb.cb["dropcount"] = sk.sk_drops if sk.sock_flag(SOCK_RXQ_OVFL) else 0
+    ipv4_pktinfo_prepare(sk, skb)
     sk.sk_receive_queue.append(skb)
     sk.data_ready()
     return 0
+
+
+def ipv4_pktinfo_prepare(sk: InetSock, skb: SkBuff) -> None:
+    """ipv4_pktinfo_prepare: ifindex and spec_dst are kept only if IP_PKTINFO was on when it was queued."""
+    if sk.cmsg_flags & IP_CMSG_PKTINFO and skb.cb.get("rt") is not None:
+        skb.cb["pktinfo"] = (skb.skb_iif, int(getattr(skb.cb["rt"], "rt_spec_dst", 0)))
+    else:
+        skb.cb["pktinfo"] = (0, 0)
 
 
 def udp_err(skb: SkBuff, info: int) -> int:
