@@ -8,6 +8,7 @@ import os
 from typing import Any
 
 from .machine import KNOWN_BUGS, STATS
+from .udp_machine import UDP_KNOWN_BUGS
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
@@ -32,6 +33,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
                 tr.write_line(f"    {rule}: " + ", ".join(parts))
     if KNOWN_BUGS:
         tr.write_line("stepped around (known kernel bugs): " + ", ".join(sorted(KNOWN_BUGS)))
+    if UDP_KNOWN_BUGS and any(label.startswith("udp-") for label in STATS):
+        tr.write_line("UDP machine stepped around: " + ", ".join(sorted(UDP_KNOWN_BUGS)))
     out = os.environ.get("SOCKETLAB_FUZZ_STATS")
     if out:
         with open(out, "w") as f:

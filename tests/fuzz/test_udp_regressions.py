@@ -16,6 +16,7 @@ from __future__ import annotations
 import errno
 import select
 import socket
+import struct
 from collections.abc import Callable
 from typing import Any
 
@@ -96,6 +97,24 @@ def repro_corked_data_charges_sndbuf(net: Any) -> list:
     return trace
 
 
+def repro_pktinfo_of_datagram_queued_before_ip_pktinfo(net: Any) -> list:
+    """A datagram queued before IP_PKTINFO was set, read after: Linux's
+    in_pktinfo has ifindex 0 and spec_dst 0.0.0.0 (ipv4_pktinfo_prepare ran
+    at enqueue without the option), ipi_addr the destination."""
+    r = _udp(net)
+    s = _udp(net, bind=False)
+    s.sendto(b"before", r.getsockname())
+    r.setsockopt(net.IPPROTO_IP, 8, 1)  # IP_PKTINFO
+    s.sendto(b"after", r.getsockname())
+    trace = []
+    for _ in range(2):
+        data, anc, _flags, _addr = r.recvmsg(100, 64)
+        trace.append((data, [(level, kind, struct.unpack("i4s4s", raw)) for level, kind, raw in anc]))
+    for x in (r, s):
+        x.close()
+    return trace
+
+
 #: name -> (repro, what Linux returns, the UDP_KNOWN_BUGS entry if the emulated kernel is known to differ)
 REPROS: dict[str, tuple[Repro, list, str | None]] = {
     "connect_redirects_corked_datagram": (
@@ -104,6 +123,10 @@ REPROS: dict[str, tuple[Repro, list, str | None]] = {
         repro_failed_connect_redirects_corked_datagram, ["EACCES", 4, "EAGAIN"], "udp-connect-reroutes-cork"),
     "corked_data_charges_sndbuf": (
         repro_corked_data_charges_sndbuf, [True, 1000, False, 0, True], None),  # fixed: f6a8dd5
+    "pktinfo_of_datagram_queued_before_ip_pktinfo": (
+        repro_pktinfo_of_datagram_queued_before_ip_pktinfo,
+        [(b"before", [(0, 8, (0, bytes(4), bytes([127, 0, 0, 1])))]),
+         (b"after", [(0, 8, (1, bytes([127, 0, 0, 1]), bytes([127, 0, 0, 1])))])], None),  # fixed: 91b5c04
 }
 
 
