@@ -186,7 +186,7 @@ def send_msghdr(h: t.SendMsgHeader) -> dict[str, Any]:
 
 def recv_msghdr(h: t.RecvMsgHeader) -> dict[str, Any]:
     """A RecvMsgHeader -> the dict recvmsg / recvmmsg take."""
-    addrlen = h.addrlen if h.HasField("addrlen") else SOCKADDR_STORAGE_SIZE
+    addrlen = socklen(h.addrlen) if h.HasField("addrlen") else SOCKADDR_STORAGE_SIZE
     return {"size": h.size, "addrlen": addrlen, "controllen": h.controllen}
 
 
@@ -239,7 +239,7 @@ class Call:
     def to_args(self, req: Any) -> tuple[dict[str, Any], float | None]:
         """The do_syscall args and the request's own timeout (None when unset)."""
         timeout = req.timeout if self.blocking and _has(req, "timeout") else None
-        return self.args(req), timeout
+        return self.args(req), check_timeout(timeout)
 
     def fill(self, reply: SysReply, req: Any, out: Any) -> None:
         """Make ``out`` (an empty message of the response class, e.g. a
@@ -277,8 +277,22 @@ def _none(reply: SysReply, req: Any) -> dict[str, Any]:
     return {}
 
 
+def socklen(value: int) -> int:
+    """A socklen_t (uint32 in the API) as the kernel reads it: ``int len`` (2^31 and up are negative,
+    which Linux refuses with EINVAL: move_addr_to_user, sock_getsockopt, copy_msghdr_from_user)."""
+    return value - (1 << 32) if value >= 1 << 31 else value
+
+
+def check_timeout(value: float | None) -> float | None:
+    """A call's timeout in seconds: a number >= 0 (CPython's settimeout refuses NaN, negative and
+    infinite values); anything else is a malformed request."""
+    if value is not None and not 0.0 <= value < float("inf"):
+        raise BadRequest(f"timeout must be a finite number of seconds >= 0, not {value!r}")
+    return value
+
+
 def _addrlen(req: Any, field: str = "addrlen") -> int:
-    return getattr(req, field) if req.HasField(field) else SOCKADDR_STORAGE_SIZE
+    return socklen(getattr(req, field)) if req.HasField(field) else SOCKADDR_STORAGE_SIZE
 
 
 def _address(reply: SysReply, req: Any) -> dict[str, Any]:
@@ -384,7 +398,8 @@ CALLS: dict[str, Call] = {c.name: c for c in [
     _c("setsockopt", "setsockopt", "SetSockOpt", sc.SetSockOptResponse, False,
        lambda r: {"fd": r.fd, "level": r.level, "optname": r.optname, "optval": _optval(r)}),
     _c("getsockopt", "getsockopt", "GetSockOpt", sc.GetSockOptResponse, False,
-       lambda r: {"fd": r.fd, "level": r.level, "optname": r.optname, "optlen": r.optlen}, _getsockopt_reply),
+       lambda r: {"fd": r.fd, "level": r.level, "optname": r.optname, "optlen": socklen(r.optlen)},
+       _getsockopt_reply),
     _c("sendmsg", "sendmsg", "SendMsg", sc.SendMsgResponse, True,
        lambda r: {"fd": r.fd, "flags": r.flags, **send_msghdr(r.message)}),
     _c("recvmsg", "recvmsg", "RecvMsg", sc.RecvMsgResponse, True,

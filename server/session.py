@@ -33,7 +33,7 @@ import grpc
 from client._gen.socketlab.v1 import process_pb2 as pb
 from client._gen.socketlab.v1 import types_pb2 as t
 from kernel.syscalls import BadRequest
-from server.convert import CALLS, Call
+from server.convert import CALLS, Call, check_timeout
 from server.registry import EINTR_REPLY, ProcessEntry, ProcessTable, guarded_syscall, start_eagerly
 
 log = logging.getLogger("socketlabd")
@@ -264,6 +264,8 @@ class Session:
             args, own_timeout = call.to_args(body)
             if timeout is None:
                 timeout = own_timeout
+            else:
+                check_timeout(timeout)
             if pending.interrupt:
                 reply = EINTR_REPLY
             else:

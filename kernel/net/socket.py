@@ -226,8 +226,6 @@ async def sys_accept4(proc: Process, fd: int, upeer: SockaddrBuf | None, flags: 
     sock = sockfd_lookup(proc, fd)
     if isinstance(sock, int):
         return sock
-    if upeer is not None and upeer.size < 0:
-        return -uapi.EINVAL
     newfd = proc.reserve_fd()
     if newfd < 0:
         return newfd
@@ -250,10 +248,10 @@ async def sys_accept4(proc: Process, fd: int, upeer: SockaddrBuf | None, flags: 
         return err
     if upeer is not None:
         name = newsock.ops.getname(newsock, True)
-        if isinstance(name, int):
-            proc.put_unused_fd(newfd)
+        if isinstance(name, int) or upeer.size < 0:  # move_addr_to_user: a negative *addrlen is EINVAL,
+            proc.put_unused_fd(newfd)  # after the accept (the connection is taken and closed)
             f.fput()
-            return -uapi.ECONNABORTED
+            return -uapi.ECONNABORTED if isinstance(name, int) else -uapi.EINVAL
         upeer.put(name)
     proc.fd_install(newfd, f, bool(flags & uapi.SOCK_CLOEXEC))
     return newfd
@@ -278,11 +276,11 @@ async def _getname(proc: Process, fd: int, usockaddr: SockaddrBuf, peer: bool) -
     sock = sockfd_lookup(proc, fd)
     if isinstance(sock, int):
         return sock
-    if usockaddr.size < 0:
-        return -uapi.EINVAL
     name = sock.ops.getname(sock, peer)
     if isinstance(name, int):
         return name
+    if usockaddr.size < 0:  # move_addr_to_user, after getname (ENOTCONN first)
+        return -uapi.EINVAL
     usockaddr.put(name)
     return 0
 
@@ -331,13 +329,15 @@ async def sys_recvfrom(proc: Process, fd: int, msg: MsgHdr, flags: int) -> int:
     sock = sockfd_lookup(proc, fd)
     if isinstance(sock, int):
         return sock
-    if msg.iovlen < 0 or msg.namelen < 0:
-        return -uapi.EINVAL if msg.namelen < 0 else -uapi.EFAULT
+    if msg.iovlen < 0:
+        return -uapi.EFAULT
     msg.controllen = 0
     want_name = msg.namelen
     ret = await sock_recvmsg(proc, sock, msg, _nonblock_flags(sock, flags))
     if ret >= 0:
-        _fix_name(msg, want_name)
+        if want_name < 0:  # move_addr_to_user after the receive: the data is gone
+            return -uapi.EINVAL
+        _fix_name(msg, max(want_name, 0))
     return ret
 
 
