@@ -5,7 +5,7 @@ registered with ``inet_register_protosw`` (permanent entries first, so a
 wildcard protocol 0 picks them).  ``inet_create`` walks that list as Linux
 does: an exact protocol match, or protocol 0 taking the entry's protocol,
 or a wildcard entry (raw) taking any protocol; no entry for the type gives
-ESOCKTNOSUPPORT (SOCK_STREAM until TCP registers), a type whose entries do
+ESOCKTNOSUPPORT, a type whose entries do
 not match EPROTONOSUPPORT (raw with protocol 0 too), and SOCK_RAW needs
 CAP_NET_RAW (EPERM).  ``inet_bind`` (EINVAL for a short address or a second
 bind, EAFNOSUPPORT for another family except AF_UNSPEC with INADDR_ANY,
@@ -16,7 +16,8 @@ port to the protocol's ``get_port``.  ``inet_dgram_connect`` autobinds, then
 the protocol connects; AF_UNSPEC disconnects.  ``inet_shutdown`` on an
 unconnected socket sets the bits and reports ENOTCONN.  The proto_ops
 tables: ``inet_dgram_ops`` (UDP, ping), ``inet_sockraw_ops`` (raw) and the
-``inet_stream_ops`` placeholder TCP will fill in.
+``inet_stream_ops`` placeholder TCP will fill in; until then SOCK_STREAM's
+slot holds ``tcp_not_there`` (creation fails with EPROTONOSUPPORT).
 """
 from __future__ import annotations
 
@@ -468,6 +469,25 @@ inet_sockraw_ops = InetSockrawOps()
 inet_stream_ops = InetStreamOps()
 
 
+class TcpNotThere(InetProto):
+    """The SOCK_STREAM/IPPROTO_TCP slot of inetsw until TCP (issue 4) takes it.
+
+    Linux always has an entry there, so the lookup errnos are Linux's
+    (``socket(AF_INET, SOCK_STREAM, IPPROTO_UDP)`` is EPROTONOSUPPORT), and
+    creating the socket fails with EPROTONOSUPPORT: the errno of a protocol
+    that is not there (what inet_create answers when no module provides it).
+    Issue 4 replaces this entry with tcp_prot / inet_stream_ops.
+    """
+
+    name = "TCP"
+
+    def init(self, sk: InetSock, proc: Process | None) -> int:
+        return -uapi.EPROTONOSUPPORT
+
+
+tcp_not_there = TcpNotThere()
+
+
 def inet_dgram_connect(sock: Socket, addr: bytes, flags: int) -> int:
     sk = inet_sk(sock.sk)
     prot = sk.sk_prot
@@ -542,6 +562,8 @@ inet_family_ops = InetFamily()
 def inet_init() -> None:
     """inet_init: register PF_INET (the protocols register their inetsw entries themselves)."""
     sock_register(inet_family_ops)
+    inet_register_protosw(InetProtosw(uapi.SOCK_STREAM, uapi.IPPROTO_TCP, tcp_not_there, inet_stream_ops,
+                                      INET_PROTOSW_ICSK))
 
 
 inet_init()
