@@ -115,6 +115,22 @@ def repro_pktinfo_of_datagram_queued_before_ip_pktinfo(net: Any) -> list:
     return trace
 
 
+def repro_errqueue_pktinfo_spec_dst(net: Any) -> list:
+    """IP_RECVERR + IP_PKTINFO, a send to a port nobody has on 127.0.0.2, the
+    error read with MSG_ERRQUEUE: Linux's in_pktinfo is (1, 0.0.0.0, 127.0.0.1)."""
+    s = _udp(net, bind=False)
+    s.setblocking(False)
+    s.setsockopt(net.IPPROTO_IP, 11, 1)  # IP_RECVERR
+    s.setsockopt(net.IPPROTO_IP, 8, 1)  # IP_PKTINFO
+    s.connect(("127.0.0.2", 9))
+    s.send(b"x")
+    data, anc, flags, addr = s.recvmsg(100, 256, 0x2000)  # MSG_ERRQUEUE
+    trace = [data, hex(flags), addr[0]]
+    trace += [(level, kind, struct.unpack("i4s4s", raw) if kind == 8 else len(raw)) for level, kind, raw in anc]
+    s.close()
+    return trace
+
+
 #: name -> (repro, what Linux returns, the UDP_KNOWN_BUGS entry if the emulated kernel is known to differ)
 REPROS: dict[str, tuple[Repro, list, str | None]] = {
     "connect_redirects_corked_datagram": (
@@ -127,6 +143,10 @@ REPROS: dict[str, tuple[Repro, list, str | None]] = {
         repro_pktinfo_of_datagram_queued_before_ip_pktinfo,
         [(b"before", [(0, 8, (0, bytes(4), bytes([127, 0, 0, 1])))]),
          (b"after", [(0, 8, (1, bytes([127, 0, 0, 1]), bytes([127, 0, 0, 1])))])], None),  # fixed: 91b5c04
+    "errqueue_pktinfo_spec_dst": (
+        repro_errqueue_pktinfo_spec_dst,
+        [b"x", "0x2000", "127.0.0.2", (0, 8, (1, bytes(4), bytes([127, 0, 0, 1]))), (0, 11, 32)],
+        "errqueue-pktinfo-spec-dst"),
 }
 
 

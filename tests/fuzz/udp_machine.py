@@ -238,6 +238,12 @@ UDP_KNOWN_BUGS: dict[str, str] = {
         "it where the first part was addressed (kernel/net/ipv4/af_inet.py ip4_datagram_connect builds its own "
         "Flowi4 and leaves sk.cork's fl4/daddr/dport alone).  Guarded: connect of a maybe-corked socket"
     ),
+    "errqueue-pktinfo-spec-dst": (
+        "IP_PKTINFO on an ICMP error read with MSG_ERRQUEUE: Linux's in_pktinfo is the ICMP skb's IPCB (iif, "
+        "then the zeroed options), so ipi_spec_dst is 0.0.0.0; the emulated kernel reports the route's "
+        "rt_spec_dst (kernel/net/ipv4/ip_sockglue.py ip_cmsg_recv_offset falls back to rt.rt_spec_dst for an "
+        "skb without cb['pktinfo']).  Guarded by a signature: an ERRQUEUE recvmsg differing only there"
+    ),
 }
 
 
@@ -252,8 +258,25 @@ class Step:
         self.rule, self.args, self.want, self.got = rule, args, want, got
 
 
+def _zero_spec_dst(outcome: tuple) -> tuple:
+    """A recvmsg outcome with every IP_PKTINFO cmsg's ipi_spec_dst zeroed."""
+    if outcome[0] != "ok":
+        return outcome
+    received, cmsgs, flags, addr = outcome[1]
+    cmsgs = [(lvl, kind, raw[:4] + bytes(len(raw[4:8])) + raw[8:] if (lvl, kind) == (SOL_IP, IP_PKTINFO) else raw)
+             for lvl, kind, raw in cmsgs]
+    return ("ok", (received, cmsgs, flags, addr))
+
+
+def _errqueue_pktinfo(step: Step) -> bool:
+    return (step.rule == "recvmsg" and "ERRQUEUE" in step.args.get("flags", ())
+            and _zero_spec_dst(step.want) == _zero_spec_dst(step.got))
+
+
 #: bug -> predicate(Step): whether a mismatch is exactly that bug's symptom
-SIGNATURES: dict[str, Callable[[Step], bool]] = {}
+SIGNATURES: dict[str, Callable[[Step], bool]] = {
+    "errqueue-pktinfo-spec-dst": _errqueue_pktinfo,
+}
 
 
 # ------------------------------------------------------------------- sides
