@@ -70,9 +70,9 @@ from .machine import STEP_SECONDS, Overtime, _alarm, _outcome_of_exception, host
 
 # --------------------------------------------------------------------- config
 
-CI_EXAMPLES = 60
+CI_EXAMPLES = 300
 CI_STEPS = 30
-DAEMON_EXAMPLES = 10
+DAEMON_EXAMPLES = 80
 
 # Linux values (include/uapi/linux/in.h, udp.h) the socket module may lack
 IP_TOS, IP_TTL, IP_PKTINFO, IP_MTU_DISCOVER, IP_RECVERR, IP_RECVTTL, IP_RECVTOS, IP_MTU = 1, 2, 8, 10, 11, 12, 13, 14
@@ -662,6 +662,20 @@ class UdpMachine(RuleBasedStateMachine):
             self.do_connect(h, to)
         else:
             self.do_sendto(h, size, flags, to)
+
+    @precondition(lambda self: self._handles(self._bound))
+    @rule(data=st.data(), count=st.integers(min_value=1, max_value=16), size=SIZES,
+          rcvbuf=st.none() | st.sampled_from([0, 1, 1024, 2304, 4096, 8192]))
+    def burst(self, data: st.DataObject, count: int, size: int, rcvbuf: int | None) -> None:
+        """``count`` sendtos to a bound socket (after a small SO_RCVBUF on it): reaches its rcvbuf drops."""
+        h = data.draw(st.sampled_from(sorted(self.host.socks)), label="h")
+        to = data.draw(st.sampled_from(self._handles(self._bound)), label="to")
+        if rcvbuf is not None:
+            self.both(f"setsockopt(h{to}, SO_RCVBUF, {rcvbuf})",
+                      lambda side: side.sock(to).setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf),
+                      opt="SO_RCVBUF", value=rcvbuf)
+        for _ in range(count):
+            self.do_sendto(h, size, frozenset(), ("h", to))
 
     @precondition(lambda self: any(self._ready(h, select.POLLIN | select.POLLERR) for h in self.host.socks))
     @rule(data=st.data(), size=RECV_SIZES, ancsize=st.sampled_from(ANC_SIZES), flags=_flags(RECV_FLAGS))
