@@ -31,7 +31,7 @@ from client._gen.socketlab.v1 import process_pb2_grpc as pb_grpc
 from kernel import uapi
 
 EXAMPLES = int(os.environ.get("SOCKETLAB_FUZZ_EXAMPLES", "300"))
-DEADLINE = 0.5  # a random call may block (poll forever, recv on an empty socket): the deadline ends it
+DEADLINE = 0.2  # a random call may block (poll forever, recv on an empty socket): the deadline ends it
 DOCUMENTED = {
     grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND, grpc.StatusCode.FAILED_PRECONDITION,
     grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED,

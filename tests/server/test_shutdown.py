@@ -102,7 +102,7 @@ def test_no_new_session_once_draining(spawn_daemon: Callable[..., Any]) -> None:
     deadline = time.monotonic() + DRAIN_SECONDS
     while d.proc.poll() is None and time.monotonic() < deadline:
         try:
-            net = client.connect(d.target, connect_timeout=2)
+            net = client.connect(d.target, connect_timeout=0.5)
         except ConnectionError as exc:
             outcomes.append(str(exc))
             continue
