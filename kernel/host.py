@@ -14,6 +14,7 @@ from typing import Any
 
 import kernel.drivers.net.loopback  # noqa: F401  (registers lo for every namespace)
 import kernel.net.ipv4  # noqa: F401  (IPv4 pernet state, ICMP, AF_INET)
+import kernel.net.ipv4.raw  # noqa: F401  (raw and ping sockets: their inetsw entries and raw_hooks)
 import kernel.net.packet  # noqa: F401  (packet_init: registers AF_PACKET)
 import kernel.net.unix  # noqa: F401,E402  (af_unix_init: registers AF_UNIX at boot)
 from kernel import uapi
