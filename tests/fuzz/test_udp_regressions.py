@@ -131,6 +131,30 @@ def repro_errqueue_pktinfo_spec_dst(net: Any) -> list:
     return trace
 
 
+def repro_reuseport_bind_stops_at_first_match(net: Any) -> list:
+    """a holds 127.0.0.2:P (no SO_REUSEPORT), then b 127.0.0.1:P with
+    SO_REUSEPORT; c (SO_REUSEPORT) binds 0.0.0.0:P: allowed on Linux (b, the
+    newest in the port's chain, matches first and ends the search); bound in
+    the other order, EADDRINUSE."""
+    trace = []
+    for order in ("ab", "ba"):
+        probe = net.socket(net.AF_INET, net.SOCK_DGRAM)
+        probe.bind(("127.0.0.2", 0))
+        port = probe.getsockname()[1]
+        probe.close()
+        a = net.socket(net.AF_INET, net.SOCK_DGRAM)
+        b = net.socket(net.AF_INET, net.SOCK_DGRAM)
+        b.setsockopt(net.SOL_SOCKET, net.SO_REUSEPORT, 1)
+        for x in order:
+            (a.bind(("127.0.0.2", port)) if x == "a" else b.bind(("127.0.0.1", port)))
+        c = net.socket(net.AF_INET, net.SOCK_DGRAM)
+        c.setsockopt(net.SOL_SOCKET, net.SO_REUSEPORT, 1)
+        trace.append(_try(lambda: c.bind(("0.0.0.0", port)) or "ok"))
+        for x in (a, b, c):
+            x.close()
+    return trace
+
+
 #: name -> (repro, what Linux returns, the UDP_KNOWN_BUGS entry if the emulated kernel is known to differ)
 REPROS: dict[str, tuple[Repro, list, str | None]] = {
     "connect_redirects_corked_datagram": (
@@ -147,6 +171,8 @@ REPROS: dict[str, tuple[Repro, list, str | None]] = {
         repro_errqueue_pktinfo_spec_dst,
         [b"x", "0x2000", "127.0.0.2", (0, 8, (1, bytes(4), bytes([127, 0, 0, 1]))), (0, 11, 32)],
         "errqueue-pktinfo-spec-dst"),
+    "reuseport_bind_stops_at_first_match": (
+        repro_reuseport_bind_stops_at_first_match, ["ok", "EADDRINUSE"], "udp-reuseport-bind-first-match"),
 }
 
 

@@ -244,6 +244,13 @@ UDP_KNOWN_BUGS: dict[str, str] = {
         "rt_spec_dst (kernel/net/ipv4/ip_sockglue.py ip_cmsg_recv_offset falls back to rt.rt_spec_dst for an "
         "skb without cb['pktinfo']).  Guarded by a signature: an ERRQUEUE recvmsg differing only there"
     ),
+    "udp-reuseport-bind-first-match": (
+        "bind with SO_REUSEPORT: Linux's udp_lib_lport_inuse walks the port's chain newest first and returns "
+        "'free' at the first reuseport-compatible socket it meets, never looking at older ones, so 0.0.0.0:P "
+        "binds when 127.0.0.1:P (SO_REUSEPORT, newer) and 127.0.0.2:P (no reuse, older) hold the port; the "
+        "emulated kernel checks every socket and says EADDRINUSE (kernel/net/ipv4/udp.py udp_lib_lport_inuse). "
+        " Guarded by a signature: a bind Linux allows and the emulation refuses with EADDRINUSE"
+    ),
 }
 
 
@@ -276,6 +283,8 @@ def _errqueue_pktinfo(step: Step) -> bool:
 #: bug -> predicate(Step): whether a mismatch is exactly that bug's symptom
 SIGNATURES: dict[str, Callable[[Step], bool]] = {
     "errqueue-pktinfo-spec-dst": _errqueue_pktinfo,
+    "udp-reuseport-bind-first-match": lambda step: (
+        step.rule == "bind" and step.want[0] == "ok" and step.got == ("err", "EADDRINUSE")),
 }
 
 
