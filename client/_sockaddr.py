@@ -2,35 +2,46 @@
 
 The two directions mirror CPython's ``getsockaddrarg`` (Python object to
 sockaddr, with CPython's argument errors) and ``makesockaddr`` (sockaddr to
-Python object) in Modules/socketmodule.c, for AF_UNIX, AF_INET and AF_INET6.
+Python object) in Modules/socketmodule.c, for AF_UNIX, AF_INET, AF_INET6 and
+AF_PACKET.  AF_PACKET names a device: CPython asks the kernel (SIOCGIFINDEX /
+SIOCGIFNAME on the socket); here the caller passes ``ifindex_of`` /
+``ifname_of`` resolvers for the emulated host's devices (without one a name
+is ENODEV and an index decodes as '', as when the ioctl fails).
 Everything here is pure: no syscall, no name resolution.  Host names are
 numeric (plus ``''``, ``'<broadcast>'`` and ``'localhost'``); anything else
 raises :class:`socket.gaierror` ``EAI_NONAME`` as an unknown name would.
 """
 from __future__ import annotations
 
+import errno
 import operator
 import os
 import socket as _std
 import struct
+from collections.abc import Callable
 from typing import Any
 
 AF_UNSPEC = 0
 AF_UNIX = 1
 AF_INET = 2
 AF_INET6 = 10
+AF_PACKET = 17
 
 SUN_PATH_SIZE = 108  # sizeof(((struct sockaddr_un *)0)->sun_path)
 SOCKADDR_UN_SIZE = 2 + SUN_PATH_SIZE  # sizeof(struct sockaddr_un)
 SOCKADDR_IN_SIZE = 16
 SOCKADDR_IN6_SIZE = 28
 SOCKADDR_STORAGE_SIZE = 128
+SOCKADDR_LL_SIZE = 20  # sizeof(struct sockaddr_ll)
+IFNAMSIZ = 16
+PACKET_HOST = 0
 
 INT_MAX = 2**31 - 1
 INT_MIN = -(2**31)
 UINT_MAX = 2**32 - 1
 
-_SOCKADDR_LEN = {AF_UNIX: SOCKADDR_UN_SIZE, AF_INET: SOCKADDR_IN_SIZE, AF_INET6: SOCKADDR_IN6_SIZE}
+_SOCKADDR_LEN = {AF_UNIX: SOCKADDR_UN_SIZE, AF_INET: SOCKADDR_IN_SIZE, AF_INET6: SOCKADDR_IN6_SIZE,
+                 AF_PACKET: SOCKADDR_LL_SIZE}
 
 
 def sockaddr_len(family: int) -> int:
@@ -212,8 +223,62 @@ def encode_inet6(address: Any, caller: str) -> bytes:
     )
 
 
-def encode(family: int, address: Any, caller: str) -> bytes:
+def _packet_int(value: Any, caller: str) -> int:
+    """PyArg "i" inside the AF_PACKET tuple: an overflow reads "address argument out of range"."""
+    try:
+        return c_int(value)
+    except OverflowError:
+        raise OverflowError(f"{caller}(): address argument out of range") from None
+
+
+def encode_packet(address: Any, caller: str, ifindex_of: Callable[[str], int] | None = None) -> bytes:
+    """AF_PACKET: (ifname, proto[, pkttype[, hatype[, addr]]]) as a struct sockaddr_ll.
+
+    ``ifindex_of`` maps a device name to its ifindex (raising OSError ENODEV
+    for an unknown one), standing for CPython's SIOCGIFINDEX ioctl."""
+    if not isinstance(address, tuple):
+        raise TypeError(f"{caller}(): AF_PACKET address must be tuple, not {type(address).__name__}")
+    if not 2 <= len(address) <= 5 or not isinstance(address[0], str):
+        raise TypeError("AF_PACKET address must be a tuple of two to five elements")
+    name = address[0]
+    if "\0" in name:
+        raise ValueError("embedded null character")
+    proto = _packet_int(address[1], caller)
+    pkttype = _packet_int(address[2], caller) if len(address) > 2 else PACKET_HOST
+    hatype = _packet_int(address[3], caller) if len(address) > 3 else 0
+    haddr = as_bytes(address[4]) if len(address) > 4 else None
+    ifname = name.encode("utf-8", "surrogateescape")[: IFNAMSIZ - 1].split(b"\0", 1)[0].decode("utf-8", "replace")
+    if ifindex_of is None:
+        raise OSError(errno.ENODEV, os.strerror(errno.ENODEV))
+    ifindex = ifindex_of(ifname)
+    if haddr is not None and len(haddr) > 8:
+        raise ValueError("Hardware address must be 8 bytes or less")
+    if not 0 <= proto <= 0xFFFF:
+        raise OverflowError(f"{caller}(): proto must be 0-65535.")
+    hw = haddr or b""
+    return (struct.pack("<H", AF_PACKET) + struct.pack(">H", proto)
+            + struct.pack("<iHBB", ifindex, hatype & 0xFFFF, pkttype & 0xFF, len(hw)) + hw.ljust(8, b"\0"))
+
+
+def decode_packet(buf: bytes, ifname_of: Callable[[int], str] | None = None) -> tuple[str, int, int, int, bytes]:
+    """makesockaddr for AF_PACKET: (ifname, proto, pkttype, hatype, addr[:halen]); ``ifname_of`` stands
+    for SIOCGIFNAME (an unknown index, or no resolver, gives '')."""
+    buf = buf.ljust(SOCKADDR_LL_SIZE, b"\0")
+    proto = struct.unpack_from(">H", buf, 2)[0]
+    ifindex, hatype, pkttype, halen = struct.unpack_from("<ihBB", buf, 4)
+    ifname = ""
+    if ifindex and ifname_of is not None:
+        try:
+            ifname = ifname_of(ifindex)
+        except OSError:
+            ifname = ""
+    return (ifname, proto, pkttype, hatype, buf[12:12 + halen])
+
+
+def encode(family: int, address: Any, caller: str, *, ifindex_of: Callable[[str], int] | None = None) -> bytes:
     """getsockaddrarg(): ``address`` as a raw sockaddr for a socket of ``family``."""
+    if family == AF_PACKET:
+        return encode_packet(address, caller, ifindex_of)
     if family == AF_UNIX:
         return encode_unix(address)
     if family == AF_INET:
@@ -226,7 +291,7 @@ def encode(family: int, address: Any, caller: str) -> bytes:
 # --- makesockaddr --------------------------------------------------------------
 
 
-def decode(raw: bytes, addrlen: int) -> Any:
+def decode(raw: bytes, addrlen: int, *, ifname_of: Callable[[int], str] | None = None) -> Any:
     """makesockaddr(): the Python form of a sockaddr the kernel returned.
 
     ``raw`` is what the kernel copied out, ``addrlen`` the length it reported.
@@ -243,6 +308,8 @@ def decode(raw: bytes, addrlen: int) -> Any:
         if len(path) > 0 and path[0] == 0:
             return path  # Linux abstract namespace: bytes, leading NUL included
         return os.fsdecode(path.split(b"\0", 1)[0])
+    if family == AF_PACKET:
+        return decode_packet(buf, ifname_of)
     if family == AF_INET6:
         buf = buf.ljust(SOCKADDR_IN6_SIZE, b"\0")
         port, flowinfo = struct.unpack_from(">HI", buf, 2)
