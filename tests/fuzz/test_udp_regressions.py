@@ -155,6 +155,21 @@ def repro_reuseport_bind_stops_at_first_match(net: Any) -> list:
     return trace
 
 
+def repro_pmtudisc_interface_accepts_65508(net: Any) -> list:
+    """IP_MTU_DISCOVER 4 (IP_PMTUDISC_INTERFACE) and 65508 bytes to a bound
+    socket on lo: Linux's sendto returns 65508 and nothing arrives; with
+    IP_PMTUDISC_DO, EMSGSIZE."""
+    trace = []
+    for mode in (4, 2):
+        r = _udp(net)
+        s = _udp(net, bind=False)
+        s.setsockopt(net.IPPROTO_IP, 10, mode)  # IP_MTU_DISCOVER
+        trace += [_try(s.sendto, b"x" * 65508, r.getsockname()), _try(r.recv, 70000)]
+        r.close()
+        s.close()
+    return trace
+
+
 #: name -> (repro, what Linux returns, the UDP_KNOWN_BUGS entry if the emulated kernel is known to differ)
 REPROS: dict[str, tuple[Repro, list, str | None]] = {
     "connect_redirects_corked_datagram": (
@@ -173,6 +188,9 @@ REPROS: dict[str, tuple[Repro, list, str | None]] = {
         "errqueue-pktinfo-spec-dst"),
     "reuseport_bind_stops_at_first_match": (
         repro_reuseport_bind_stops_at_first_match, ["ok", "EADDRINUSE"], "udp-reuseport-bind-first-match"),
+    "pmtudisc_interface_accepts_65508": (
+        repro_pmtudisc_interface_accepts_65508, [65508, "EAGAIN", "EMSGSIZE", "EAGAIN"],
+        "udp-pmtudisc-interface-65508"),
 }
 
 

@@ -251,6 +251,13 @@ UDP_KNOWN_BUGS: dict[str, str] = {
         "emulated kernel checks every socket and says EADDRINUSE (kernel/net/ipv4/udp.py udp_lib_lport_inuse). "
         " Guarded by a signature: a bind Linux allows and the emulation refuses with EADDRINUSE"
     ),
+    "udp-pmtudisc-interface-65508": (
+        "IP_MTU_DISCOVER = IP_PMTUDISC_INTERFACE, a 65508-byte sendto over lo: Linux's ip_setup_cork takes "
+        "fragsize from dev->mtu (65536, not capped at IP_MAX_MTU) and the DF check passes, so sendto returns "
+        "65508 (the datagram is then dropped); other modes and the emulated kernel say EMSGSIZE "
+        "(kernel/net/ipv4/udp.py _setup_cork / _append_check).  Guarded by a signature: a send Linux "
+        "accepts and the emulation refuses with EMSGSIZE"
+    ),
 }
 
 
@@ -285,6 +292,9 @@ SIGNATURES: dict[str, Callable[[Step], bool]] = {
     "errqueue-pktinfo-spec-dst": _errqueue_pktinfo,
     "udp-reuseport-bind-first-match": lambda step: (
         step.rule == "bind" and step.want[0] == "ok" and step.got == ("err", "EADDRINUSE")),
+    "udp-pmtudisc-interface-65508": lambda step: (
+        step.rule in ("send", "sendto", "sendmsg") and step.want[0] == step.got[0] == "ok"
+        and step.want[1][0][0] == "ok" and step.got[1][0] == ("err", "EMSGSIZE")),
 }
 
 
