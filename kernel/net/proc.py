@@ -539,8 +539,10 @@ def proc_net_icmp(net: Net) -> str:
 
 
 def proc_net_raw(net: Net) -> str:
-    """raw_seq_show: raw sockets by hash slot (protocol & 255); the local port column is the protocol."""
-    socks = _inet_socks(net, uapi.SOCK_RAW, None)
+    """raw_seq_show: hashed raw sockets by hash slot (protocol & 255); the local port column is the protocol.
+
+    (An AF_UNSPEC disconnect unhashes a raw socket: Linux stops listing it.)"""
+    socks = [(sk, uid) for sk, uid in _inet_socks(net, uapi.SOCK_RAW, None) if _hashed(sk)]
     order = {id(sk): i for i, (sk, _) in enumerate(socks)}
 
     def proto(sk: Any) -> int:

@@ -267,3 +267,12 @@ async def test_packet_sockets(rig: Any) -> None:
     got = [(m.group(1), m.group(2), m.group(3), m.group(4), m.group(5)) for m in rows if m]
     assert got == [("3", "3", "0003", "0", "1"), ("2", "2", "0000", "0", "0")]  # as Linux 6.18 shows them
     assert dgram > fd
+
+
+async def test_raw_sockets_listed_while_hashed(rig: Any) -> None:
+    """/proc/net/raw lists a raw socket by protocol; an AF_UNSPEC disconnect unhashes it (Linux stops listing it)."""
+    fd = await rig.ok("socket", family=uapi.AF_INET, type=uapi.SOCK_RAW, protocol=253)
+    rows = proc.proc_read(rig.host, "net/raw").splitlines()[1:]
+    assert len(rows) == 1 and rows[0].split()[1] == "00000000:00FD"
+    assert await rig.ok("connect", fd=fd, addr=struct.pack("=H", uapi.AF_UNSPEC) + bytes(14)) == 0
+    assert proc.proc_read(rig.host, "net/raw") == RAW_HEADER
