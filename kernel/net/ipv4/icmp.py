@@ -366,7 +366,13 @@ def icmp_rcv(skb: SkBuff) -> int:
     return 0
 
 
-icmp_protocol = NetProtocol(handler=icmp_rcv, err_handler=None, no_policy=True)
+def icmp_err(skb: SkBuff, info: int) -> int:
+    """icmp_err: an ICMP error quoting an ICMP message we sent (an echo request of a ping socket)."""
+    raw_hooks.ping_err(skb, info)
+    return 0
+
+
+icmp_protocol = NetProtocol(handler=icmp_rcv, err_handler=icmp_err, no_policy=True)
 
 
 def icmp_init() -> None:

@@ -371,6 +371,7 @@ def ping_init() -> None:
     inet_register_protosw(InetProtosw(uapi.SOCK_DGRAM, uapi.IPPROTO_ICMP, ping_prot, inet_sockraw_ops,
                                       INET_PROTOSW_REUSE))
     raw_hooks.ping_rcv = ping_rcv
+    raw_hooks.ping_err = ping_icmp_err
 
 
 ping_init()

@@ -13,7 +13,8 @@ Linux's.
 ``raw_hooks`` is where the raw and ping socket code plugs in (RAWPKT fills
 it): ``deliver(skb, protocol) -> bool`` (raw_local_deliver: clones to the
 matching raw sockets, True when one took it), ``icmp_error(skb, protocol,
-info)`` (raw_icmp_error) and ``ping_rcv(skb) -> bool`` (echo replies for ping
+info)`` (raw_icmp_error), ``ping_err(skb, info)`` (ICMP errors quoting our own
+echo requests: icmp_err -> ping_err) and ``ping_rcv(skb) -> bool`` (echo replies for ping
 sockets).  Until set they do nothing.  ``ra_deliver(skb) -> bool`` is the
 IP_ROUTER_ALERT chain (ip_call_ra_chain) a forwarder consults first.
 """
@@ -80,7 +81,12 @@ class RawHooks:
         self.deliver: Callable[[SkBuff, int], bool] = _no_deliver
         self.icmp_error: Callable[[SkBuff, int, int], None] = _no_icmp_error
         self.ping_rcv: Callable[[SkBuff], bool] = _no_ping
+        self.ping_err: Callable[[SkBuff, int], None] = _no_ping_err
         self.ra_deliver: Callable[[SkBuff], bool] = _no_ra
+
+
+def _no_ping_err(skb: SkBuff, info: int) -> None:
+    return None
 
 
 raw_hooks = RawHooks()

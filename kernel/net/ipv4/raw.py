@@ -250,10 +250,6 @@ def raw_icmp_error(skb: SkBuff, protocol: int, info: int) -> None:
     for sk in list(raw_table(net).chain(protocol)):
         if raw_v4_match(sk, iproto, idaddr, isaddr, dif):
             raw_err(sk, skb, info)
-    if protocol == uapi.IPPROTO_ICMP:
-        from kernel.net.ipv4.ping import ping_icmp_err
-
-        ping_icmp_err(skb, info)  # icmp_err: errors about our own echo requests go to ping sockets
 
 
 def raw_err(sk: InetSock, skb: SkBuff, info: int) -> None:
