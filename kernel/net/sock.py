@@ -461,7 +461,10 @@ def sock_setsockopt(proc: Process, sock: Socket, optname: int, optval: bytes) ->
     elif optname == uapi.SO_MARK:
         if not proc.capable(uapi.CAP_NET_RAW) and not proc.capable(uapi.CAP_NET_ADMIN):
             return -uapi.EPERM
-        sk.sk_mark = val & 0xFFFFFFFF
+        if sk.sk_mark != val & 0xFFFFFFFF:  # sock_set_mark: a new mark forgets the cached route
+            sk.sk_mark = val & 0xFFFFFFFF
+            if hasattr(sk, "sk_dst_cache"):
+                sk.sk_dst_cache = None
     elif optname == uapi.SO_PEEK_OFF:
         if not sock.ops.has_peek_off:
             return -uapi.EOPNOTSUPP

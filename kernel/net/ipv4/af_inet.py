@@ -532,8 +532,10 @@ def ip4_datagram_connect(sk: InetSock, addr: bytes) -> int:
             saddr = sk.mc_addr
     elif not oif:
         oif = sk.uc_index
-    fl4 = route.Flowi4(daddr=daddr, saddr=saddr, tos=sk.tos & 0x1C, oif=oif, proto=sk.sk_protocol,
-                       sport=sk.inet_sport, dport=dport)
+    # ip_route_connect fills inet->cork.fl itself: a datagram corked now goes to the new peer when it is
+    # pushed, even if this connect fails below (no route, EACCES for a broadcast)
+    fl4 = sk.cork_fl = route.Flowi4(daddr=daddr, saddr=saddr, tos=sk.tos & 0x1C, oif=oif, proto=sk.sk_protocol,
+                                    sport=sk.inet_sport, dport=dport)
     rt = route.ip_route_output_key(sk.net, fl4)
     if isinstance(rt, int):
         if rt == -uapi.ENETUNREACH:

@@ -87,12 +87,11 @@ class IpMcSocklist:
 
 @dataclass
 class InetCork:
-    """inet->cork + up->pending: a UDP datagram being built by MSG_MORE / UDP_CORK sends."""
+    """inet->cork.base + up->pending: a UDP datagram being built by MSG_MORE / UDP_CORK sends.
 
-    daddr: int = 0
-    saddr: int = 0
-    dport: int = 0
-    sport: int = 0
+    Its addresses are not here: the datagram goes where ``fl4`` says when it is
+    sent (for a corked one the socket's ``cork_fl``, which connect() rewrites)."""
+
     rt: Any = None
     fl4: Any = None
     chunks: list[bytes] = field(default_factory=list)
@@ -142,6 +141,9 @@ class InetSock(Sock):
         self.inet_opt: Any = None  # IP_OPTIONS: kernel.net.ipv4.ip_options.IpOptions
         self.local_port_range = 0  # IP_LOCAL_PORT_RANGE: (hi << 16) | lo, 0 = the sysctl's
         self.sk_dst_cache: Any = None
+        #: inet->cork.fl (a route.Flowi4): the flow connect() routes into, a corked send addresses and the
+        #: pending datagram goes out with; a connected send with a still-valid sk_dst_cache sends with it too
+        self.cork_fl: Any = None
         self.cork: InetCork | None = None  # up->pending
         self.corkflag = False  # UDP_CORK
         self.udp_opts: dict[int, int] = {}  # SOL_UDP options kept only to be read back

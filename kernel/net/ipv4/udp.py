@@ -16,7 +16,10 @@ SO_BROADCAST: EACCES), control messages (ip_cmsg_send), the size checks of
 ip_append_data (65507 bytes of payload, or the path MTU with
 IP_PMTUDISC_DO; IP_RECVERR queues a local EMSGSIZE error), UDP_CORK /
 MSG_MORE joining sends into one datagram, then the header with its checksum
-to ``ip_build_xmit``.  Send-buffer accounting: the skb charges sk_wmem_alloc
+to ``ip_build_xmit``.  The flow a pending datagram goes out with is the
+socket's inet->cork.fl (``sk.cork_fl``): a corked send addresses it, connect()
+re-routes it (even one that fails), and a connected send whose cached route
+(``udp_sk_dst_check``) still holds sends with it too, as Linux does.  Send-buffer accounting: the skb charges sk_wmem_alloc
 until the device lets it go; a full buffer waits or gives EAGAIN.
 
 Receive (``udp_rcv``): short or bad-checksum datagrams are counted
@@ -454,6 +457,25 @@ async def sock_wait_for_wmem(sk: InetSock, flags: int) -> int:
         )
 
 
+def udp_sk_dst_check(sk: InetSock, fresh: Any) -> Any:
+    """sk_dst_check(sk, 0): the route a connected send cached, or None once it is stale.
+
+    Linux forgets a cached route when rt_genid moves (any route or address
+    change); the emulated FIB keeps no generation, so the cached route counts
+    as stale when the lookup the send would make now (``fresh``: a route or
+    -errno) gives a different one.  Until then a connected send uses it and
+    the flow in inet->cork.fl, without the broadcast (EACCES) check."""
+    rt = sk.sk_dst_cache
+    if rt is None or sk.cork_fl is None:
+        return None
+    if isinstance(fresh, int) or (fresh.dev, fresh.rt_type, fresh.rt_flags, fresh.rt_gateway, fresh.fib_mtu,
+                                  fresh.rt_pmtu, fresh.rt_src) != (rt.dev, rt.rt_type, rt.rt_flags, rt.rt_gateway,
+                                                                   rt.fib_mtu, rt.rt_pmtu, rt.rt_src):
+        sk.sk_dst_cache = None
+        return None
+    return rt
+
+
 def _setup_cork(sk: InetSock, cork: InetCork, rt: Any, ipc: IpcmCookie, opt: IpOptions | None) -> int:
     """ip_setup_cork: the fragment size, TTL, TOS and options of a datagram under construction."""
     mtu = rt.dst_mtu() if ip_sk_use_pmtu(sk) else rt.dev.mtu
@@ -479,7 +501,7 @@ def _append_check(sk: InetSock, cork: InetCork, length: int) -> int:
     fragheaderlen = IP_HLEN + optlen
     maxnonfragsize = IP_MAX_MTU if ip_sk_ignore_df(sk) else cork.mtu
     if cork.length + length > maxnonfragsize - fragheaderlen:
-        ip_local_error(sk, uapi.EMSGSIZE, cork.daddr, sk.inet_dport, cork.mtu - optlen)
+        ip_local_error(sk, uapi.EMSGSIZE, cork.fl4.daddr, sk.inet_dport, cork.mtu - optlen)
         return -uapi.EMSGSIZE
     return 0
 
@@ -499,6 +521,7 @@ async def _udp_sendmsg(sk: InetSock, msg: MsgHdr, size: int, flags: int) -> int:
     data = b"".join(msg.iov)
     ulen = size + UDP_HLEN
     if sk.cork is not None:
+        sk.cork.fl4 = sk.cork_fl
         return await _do_append_data(sk, sk.cork, data, ulen, flags)
     connected = False
     if msg.name:
@@ -550,22 +573,33 @@ async def _udp_sendmsg(sk: InetSock, msg: MsgHdr, size: int, flags: int) -> int:
     fl4 = _flowi4(daddr=faddr, saddr=saddr, tos=tos & IPTOS_RT_MASK, oif=ipc.oif, proto=sk.sk_protocol,
                   scope=scope, flags=fl_flags, sport=sk.inet_sport, dport=dport, mark=ipc.mark)
     rt = _route_output(sk, fl4)
-    if isinstance(rt, int):
-        if rt == -uapi.ENETUNREACH:
-            sk.net.snmp_inc("Ip", "OutNoRoutes")
-        return rt
-    if rt.rt_flags & RTCF_BROADCAST and not sk.sock_flag(SOCK_BROADCAST):
-        return -uapi.EACCES
-    if connected:
-        sk.sk_dst_cache = rt
+    cached = udp_sk_dst_check(sk, rt) if connected else None
+    if cached is not None:
+        # the connected fast path: the cached route, and the flow in inet->cork.fl (which a corked send to
+        # another address may have re-addressed since connect())
+        rt, fl4 = cached, sk.cork_fl
+    else:
+        if isinstance(rt, int):
+            if rt == -uapi.ENETUNREACH:
+                sk.net.snmp_inc("Ip", "OutNoRoutes")
+            return rt
+        if rt.rt_flags & RTCF_BROADCAST and not sk.sock_flag(SOCK_BROADCAST):
+            return -uapi.EACCES
+        if connected:
+            sk.sk_dst_cache = rt
     saddr = fl4.saddr
     if not ipc.addr:
         daddr = ipc.addr = fl4.daddr
-    cork = InetCork(daddr=daddr, saddr=saddr, dport=dport, sport=sk.inet_sport, fl4=fl4)
+    corkreq = sk.corkflag or bool(flags & uapi.MSG_MORE)
+    if corkreq:  # the pending datagram is addressed through inet->cork.fl
+        if sk.cork_fl is None:
+            sk.cork_fl = _flowi4()
+        fl4 = sk.cork_fl
+        fl4.daddr, fl4.saddr, fl4.dport, fl4.sport = daddr, saddr, dport, sk.inet_sport
+    cork = InetCork(fl4=fl4)
     err = _setup_cork(sk, cork, rt, ipc, opt)
     if err:
         return err
-    corkreq = sk.corkflag or bool(flags & uapi.MSG_MORE)
     if not corkreq:
         err = _append_check(sk, cork, ulen)
         if err:
@@ -618,6 +652,7 @@ def udp_push_pending_frames(sk: InetSock) -> int:
     if cork is None:
         return 0
     sk.cork = None
+    cork.fl4 = sk.cork_fl  # where inet->cork.fl says now: connect() may have re-routed it
     return _udp_send_skb(sk, cork)
 
 
@@ -638,19 +673,19 @@ def _udp_send_skb(sk: InetSock, cork: InetCork) -> int:
     off = skb.put(ulen)
     head = skb.head
     assert isinstance(head, bytearray)
-    struct.pack_into("!HHHH", head, off, cork.sport, cork.dport, ulen, 0)
+    fl4 = cork.fl4
+    struct.pack_into("!HHHH", head, off, sk.inet_sport, fl4.dport, ulen, 0)
     head[off + UDP_HLEN: off + ulen] = payload
     if not sk.sk_no_check_tx:
         from kernel.net.wire.checksum import internet_checksum, pseudo_header_sum
 
         csum = internet_checksum(memoryview(head)[off:off + ulen],
-                                 pseudo_header_sum(cork.saddr, cork.daddr, uapi.IPPROTO_UDP, ulen))
+                                 pseudo_header_sum(fl4.saddr, fl4.daddr, uapi.IPPROTO_UDP, ulen))
         struct.pack_into("!H", head, off + 6, csum or 0xFFFF)
     skb.transport_header = off
     mtu = rt.dst_mtu()
     cork.df = (sk.pmtudisc in (uapi.IP_PMTUDISC_DO, uapi.IP_PMTUDISC_PROBE)
                or (ulen + IP_HLEN + optlen <= mtu and sk.pmtudisc == uapi.IP_PMTUDISC_WANT))
-    cork.fl4.saddr = cork.saddr
     sk.skb_set_owner_w(skb)
     skb.priority = sk.sk_priority
     skb.mark = sk.sk_mark

@@ -279,3 +279,26 @@ async def test_corked_data_holds_send_buffer(rig) -> None:
     assert rig.sk(a).sk_wmem_alloc == 0
     assert len(await recv(rig, b)) == 1003
     assert (await rig.call("poll", fds=[(a, uapi.POLLOUT)], timeout_ms=0)).revents == [uapi.POLLOUT]
+
+
+async def test_cork_flow_is_shared_with_connect_and_connected_sends(rig) -> None:
+    """inet->cork.fl, as Linux 6.18: a corked sendto re-addresses the flow a connected socket's cached
+    route sends with (until the route is dropped, here by IP_TOS); connect() re-routes a pending
+    datagram, even a connect that fails with EACCES."""
+    a, b = await udp(rig), await udp(rig)
+    s = await udp(rig, None)
+    await rig.ok("connect", fd=s, addr=sin(*await name(rig, a)))
+    assert await sendto(rig, s, b"c", await name(rig, b), uapi.MSG_MORE) == 1
+    for data in (b"1", b"2"):
+        assert (await rig.call("send", fd=s, data=data, flags=0)).ret == 1
+    await rig.set_int(s, uapi.IP_TOS, 0x10, level=uapi.SOL_IP)
+    for data in (b"3", b"4"):  # a fresh route to the peer, cached again: the next send uses the cork flow
+        assert (await rig.call("send", fd=s, data=data, flags=0)).ret == 1
+    assert [await recv(rig, a) for _ in range(2)] == [b"3", "EAGAIN"]
+    assert [await recv(rig, b) for _ in range(4)] == [b"c1", b"2", b"4", "EAGAIN"]
+    t = await udp(rig, None)
+    assert await sendto(rig, t, b"x", await name(rig, a), uapi.MSG_MORE) == 1
+    assert await rig.err("connect", fd=t, addr=sin("127.255.255.255", 9)) == "EACCES"
+    assert (await rig.call("send", fd=t, data=b"y", flags=0)).ret == 1
+    assert await recv(rig, a) == "EAGAIN"
+    assert mib(rig, "Udp", "IgnoredMulti") == 1  # xy went to 127.255.255.255:9
