@@ -33,7 +33,7 @@ sendmmsg       fd, flags, msgs (list of dicts like sendmsg's) -> msgs (list of S
 recvmmsg       fd, flags, msgs (list of dicts like recvmsg's), [timeout_ns=None] -> msgs
 close          fd
 fcntl          fd, cmd, [arg=0]
-ioctl          fd, cmd, [arg=0]                          -> value (FIONREAD/SIOCOUTQ)
+ioctl          fd, cmd, [arg=0], [buf=None]              -> value (FIONREAD/SIOCOUTQ), data (buf after the call)
 poll           fds (list of (fd, events)), timeout_ms    -> revents (list)
 epoll_create1  flags
 epoll_ctl      epfd, op, fd, [events=0], [data=0]
@@ -63,7 +63,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kernel import uapi
-from kernel.net.uaccess import EpollEvent, MsgHdr, OptBuf, PollFd, SockaddrBuf
+from kernel.net.uaccess import EpollEvent, IoctlBuf, MsgHdr, OptBuf, PollFd, SockaddrBuf
 
 
 class BadRequest(Exception):
@@ -398,9 +398,15 @@ async def _fcntl_op(proc: Any, a: dict[str, Any]) -> SysReply:
 
 @_op("ioctl")
 async def _ioctl_op(proc: Any, a: dict[str, Any]) -> SysReply:
+    """``buf`` (bytes): argp points to a buffer of that content and length (struct
+    ifreq ...); the reply's data is that buffer after the call, even on failure
+    (what the kernel wrote before failing stays written, as in user memory)."""
     argp = [_int(a, "arg", 0)]
-    ret = _ioctl.sys_ioctl(proc, _int(a, "fd"), _int(a, "cmd"), argp)
-    return SysReply(ret, value=argp[0]) if ret >= 0 else SysReply(ret)
+    raw = _opt_bytes(a, "buf")
+    ubuf = IoctlBuf(bytearray(raw)) if raw is not None else None
+    ret = _ioctl.sys_ioctl(proc, _int(a, "fd"), _int(a, "cmd"), argp, ubuf)
+    data = bytes(ubuf.data) if ubuf is not None else b""
+    return SysReply(ret, value=argp[0], data=data) if ret >= 0 else SysReply(ret, data=data)
 
 
 @_op("poll")

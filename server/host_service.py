@@ -302,10 +302,9 @@ class HostService(hp_grpc.HostServicer):
     @staticmethod
     def _set_promisc(dev: netdev.NetDevice, on: bool) -> None:
         """IFF_PROMISC set by the user (dev->gflags): one promiscuity reference while on."""
-        user = bool(getattr(dev, "_user_promisc", False))
-        if on != user:
+        if on != bool(dev.gflags & netdev.IFF_PROMISC):
+            dev.gflags ^= netdev.IFF_PROMISC
             netdev.dev_set_promiscuity(dev, 1 if on else -1)
-            dev._user_promisc = on  # type: ignore[attr-defined]
 
     # --- addresses ---
     async def ListAddresses(self, request: hp.ListAddressesRequest, context: Any) -> hp.ListAddressesResponse:

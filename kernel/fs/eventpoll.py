@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from kernel import uapi
 from kernel.fs.file import File
-from kernel.net.uaccess import EpollEvent
+from kernel.net.uaccess import EpollEvent, IoctlBuf
 from kernel.wait import WaitQueue, wait_event
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ class EventPoll:
             item.detach()
         self.items.clear()
 
-    def ioctl(self, file: File, cmd: int, argp: list[int]) -> int:
+    def ioctl(self, file: File, cmd: int, argp: list[int], ubuf: IoctlBuf | None, proc: Process) -> int:
         return -uapi.ENOTTY
 
     def wait_queue(self, file: File) -> WaitQueue:

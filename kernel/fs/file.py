@@ -13,6 +13,8 @@ from kernel.wait import WaitQueue
 
 if TYPE_CHECKING:
     from kernel.host import Host
+    from kernel.net.uaccess import IoctlBuf
+    from kernel.process import Process
 
 
 class FileOperations(Protocol):
@@ -22,7 +24,10 @@ class FileOperations(Protocol):
 
     def release(self, file: File) -> None: ...
 
-    def ioctl(self, file: File, cmd: int, argp: list[int]) -> int: ...
+    def ioctl(self, file: File, cmd: int, argp: list[int], ubuf: IoctlBuf | None, proc: Process) -> int:
+        """``argp`` holds the int argument (and the int an ioctl writes back);
+        ``ubuf`` the memory it points to when the caller passed a buffer."""
+        ...
 
     def wait_queue(self, file: File) -> WaitQueue: ...
 

@@ -1,7 +1,12 @@
 """ioctl(2): the generic file ioctls (FIONBIO, FIOASYNC), then the file's own.
 
-Socket files pass other commands to their family (FIONREAD/SIOCINQ,
-SIOCOUTQ); a command nobody knows is -ENOTTY.
+``argp`` models the third argument as an int cell (``argp[0]``: FIONBIO's
+value in, FIONREAD's count out); ``ubuf`` is the caller's memory when the
+argument points to a buffer (struct ifreq of the SIOCGIF*/SIOCSIF* ioctls,
+see kernel.net.core.dev_ioctl), else None (such an ioctl is then -EFAULT, as
+for a NULL pointer).  Socket files pass other commands to their family
+(FIONREAD/SIOCINQ, SIOCOUTQ) and the interface ioctls to sock_do_ioctl; a
+command nobody knows is -ENOTTY.
 """
 from __future__ import annotations
 
@@ -10,10 +15,11 @@ from typing import TYPE_CHECKING
 from kernel import uapi
 
 if TYPE_CHECKING:
+    from kernel.net.uaccess import IoctlBuf
     from kernel.process import Process
 
 
-def sys_ioctl(proc: Process, fd: int, cmd: int, argp: list[int]) -> int:
+def sys_ioctl(proc: Process, fd: int, cmd: int, argp: list[int], ubuf: IoctlBuf | None = None) -> int:
     f = proc.fget(fd)
     if f is None:
         return -uapi.EBADF
@@ -29,4 +35,4 @@ def sys_ioctl(proc: Process, fd: int, cmd: int, argp: list[int]) -> int:
         else:
             f.f_flags &= ~uapi.O_ASYNC
         return 0
-    return f.f_op.ioctl(f, cmd, argp)
+    return f.f_op.ioctl(f, cmd, argp, ubuf, proc)

@@ -6,9 +6,15 @@ process starts the same way, with /dev/null behind all three.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kernel import uapi
 from kernel.fs.file import File
 from kernel.wait import WaitQueue
+
+if TYPE_CHECKING:
+    from kernel.net.uaccess import IoctlBuf
+    from kernel.process import Process
 
 
 class NullFileOps:
@@ -25,7 +31,7 @@ class NullFileOps:
     def release(self, file: File) -> None:
         return None
 
-    def ioctl(self, file: File, cmd: int, argp: list[int]) -> int:
+    def ioctl(self, file: File, cmd: int, argp: list[int], ubuf: IoctlBuf | None, proc: Process) -> int:
         return -uapi.ENOTTY
 
     def wait_queue(self, file: File) -> WaitQueue:

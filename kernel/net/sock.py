@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from kernel import uapi
 from kernel.clock import HZ
+from kernel.net.core.dev_ioctl import ENOIOCTLCMD, Ifreq
 from kernel.net.core.skbuff import SkBuff
 from kernel.net.uaccess import MsgHdr, OptBuf
 from kernel.wait import WaitQueue
@@ -284,6 +285,11 @@ class ProtoOps:
 
     def ioctl(self, sock: Socket, cmd: int, argp: list[int]) -> int:
         return -uapi.ENOTTY
+
+    def ifreq_ioctl(self, proc: Process, sock: Socket, cmd: int, ifr: Ifreq) -> int:
+        """proto_ops.ioctl for a struct ifreq command (kernel.net.core.dev_ioctl.IFREQ_CMDS):
+        -ENOIOCTLCMD leaves it to dev_ioctl; inet and packet sockets take the IPv4 ones."""
+        return -ENOIOCTLCMD
 
     def listen(self, proc: Process, sock: Socket, backlog: int) -> int:
         return sock_no_listen()

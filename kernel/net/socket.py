@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Protocol
 
 from kernel import uapi
 from kernel.fs.file import File
+from kernel.net.core.dev_ioctl import ENOIOCTLCMD, IFREQ_CMDS, SIZEOF_IFREQ, Ifreq, dev_ioctl
 from kernel.net.sock import Socket, sock_getsockopt, sock_setsockopt
-from kernel.net.uaccess import MsgHdr, OptBuf, SockaddrBuf
+from kernel.net.uaccess import IoctlBuf, MsgHdr, OptBuf, SockaddrBuf
 from kernel.wait import WaitQueue
 
 if TYPE_CHECKING:
@@ -62,9 +63,9 @@ class SocketFileOps:
         sock: Socket = file.private_data
         sock.ops.put(sock)
 
-    def ioctl(self, file: File, cmd: int, argp: list[int]) -> int:
-        sock: Socket = file.private_data
-        return sock.ops.ioctl(sock, cmd, argp)
+    def ioctl(self, file: File, cmd: int, argp: list[int], ubuf: IoctlBuf | None, proc: Process) -> int:
+        """sock_ioctl."""
+        return sock_do_ioctl(proc, file.private_data, cmd, argp, ubuf)
 
     def wait_queue(self, file: File) -> WaitQueue:
         sock: Socket = file.private_data
@@ -72,6 +73,33 @@ class SocketFileOps:
 
 
 socket_file_ops = SocketFileOps()
+
+
+def sock_do_ioctl(proc: Process, sock: Socket, cmd: int, argp: list[int], ubuf: IoctlBuf | None) -> int:
+    """sock_do_ioctl: the family's ioctl, then (-ENOIOCTLCMD) the device layer's.
+
+    The int-cell commands (FIONREAD, SIOCOUTQ ...) are the family's alone.  A
+    struct ifreq command copies the 40 bytes in (-EFAULT without them), offers
+    them to the family (inet and packet sockets answer the IPv4 address ones
+    through devinet_ioctl, copying back on success) and else to dev_ioctl;
+    the getters copy the ifreq back on success, the setters never.
+    """
+    if cmd not in IFREQ_CMDS:
+        return sock.ops.ioctl(sock, cmd, argp)
+    raw = ubuf.copy_from_user(SIZEOF_IFREQ) if ubuf is not None else None
+    if raw is None:
+        return -uapi.EFAULT
+    ifr = Ifreq(raw)
+    err = sock.ops.ifreq_ioctl(proc, sock, cmd, ifr)
+    if err == -ENOIOCTLCMD:
+        err, copyout = dev_ioctl(proc, sock.host.netns, cmd, ifr)
+    else:
+        copyout = cmd != uapi.SIOCSIFFLAGS
+    if err == 0 and copyout:
+        assert ubuf is not None
+        if not ubuf.copy_to_user(bytes(ifr.raw)):
+            return -uapi.EFAULT
+    return err
 
 
 def sock_release(sock: Socket) -> None:

@@ -81,3 +81,27 @@ class EpollEvent:
 
     events: int
     data: int = 0
+
+
+@dataclass
+class IoctlBuf:
+    """The caller's memory an ioctl's ``argp`` points to (``struct ifreq`` ...).
+
+    data: in, the bytes there before the call (its length is all the memory
+    the pointer has: copying more from or to it is -EFAULT); out, the same
+    buffer after the call (what copy_to_user wrote over it).  An ioctl that
+    needs a buffer and gets none (``argp`` is an int, e.g. NULL) is -EFAULT.
+    """
+
+    data: bytearray
+
+    def copy_from_user(self, n: int) -> bytes | None:
+        """The first ``n`` bytes, or None (-EFAULT) when the buffer is shorter."""
+        return bytes(self.data[:n]) if 0 <= n <= len(self.data) else None
+
+    def copy_to_user(self, raw: bytes) -> bool:
+        """Write ``raw`` at the start; False (-EFAULT) when it does not fit."""
+        if len(raw) > len(self.data):
+            return False
+        self.data[: len(raw)] = raw
+        return True

@@ -45,8 +45,18 @@ IFF_RUNNING = 0x40
 IFF_NOARP = 0x80
 IFF_PROMISC = 0x100
 IFF_ALLMULTI = 0x200
+IFF_MASTER = 0x400
+IFF_SLAVE = 0x800
 IFF_MULTICAST = 0x1000
+IFF_PORTSEL = 0x2000
+IFF_AUTOMEDIA = 0x4000
+IFF_DYNAMIC = 0x8000
 IFF_LOWER_UP = 0x10000
+IFF_DORMANT = 0x20000
+IFF_ECHO = 0x40000
+# the flags the device layer owns: a SIOCSIFFLAGS caller cannot set or clear them
+IFF_VOLATILE = (IFF_LOOPBACK | IFF_POINTOPOINT | IFF_BROADCAST | IFF_ECHO | IFF_MASTER | IFF_SLAVE | IFF_RUNNING
+                | IFF_LOWER_UP | IFF_DORMANT)
 
 # include/uapi/linux/if_arp.h
 ARPHRD_ETHER = 1
@@ -158,6 +168,7 @@ class NetDevice:
     ip_ptr: Any = None  # struct in_device (kernel.net.ipv4.devinet)
     promiscuity: int = 0
     allmulti: int = 0
+    gflags: int = 0  # IFF_PROMISC / IFF_ALLMULTI as the user set them (SIOCSIFFLAGS), each one reference
     mc_list: dict[bytes, int] = field(default_factory=dict)  # link-layer multicast addresses -> users
     carrier: bool = True
     priv: Any = None  # the driver's private state (netdev_priv)
@@ -289,6 +300,49 @@ def dev_set_promiscuity(dev: NetDevice, inc: int) -> None:
         dev.flags |= IFF_PROMISC
     else:
         dev.flags &= ~IFF_PROMISC
+
+
+def dev_set_allmulti(dev: NetDevice, inc: int) -> None:
+    """dev_set_allmulti: a use count behind IFF_ALLMULTI."""
+    dev.allmulti = max(0, dev.allmulti + inc)
+    if dev.allmulti:
+        dev.flags |= IFF_ALLMULTI
+    else:
+        dev.flags &= ~IFF_ALLMULTI
+
+
+def dev_get_flags(dev: NetDevice) -> int:
+    """dev_get_flags: the flags as SIOCGIFFLAGS / ip link show them.
+
+    PROMISC and ALLMULTI are the user's (gflags), not the use counts of packet
+    sockets; RUNNING / LOWER_UP follow the carrier of an up device.
+    """
+    flags = (dev.flags & ~(IFF_PROMISC | IFF_ALLMULTI | IFF_RUNNING | IFF_LOWER_UP | IFF_DORMANT)) | (
+        dev.gflags & (IFF_PROMISC | IFF_ALLMULTI))
+    if dev.flags & IFF_UP and dev.carrier:
+        flags |= IFF_RUNNING | IFF_LOWER_UP
+    return flags
+
+
+def dev_change_flags(dev: NetDevice, flags: int) -> int:
+    """__dev_change_flags: the user-settable bits, then IFF_UP (open/close), then the
+    user's PROMISC and ALLMULTI references (gflags)."""
+    flags &= 0xFFFFFFFF
+    old_flags = dev.flags
+    dev.flags = (flags & (IFF_DEBUG | IFF_NOTRAILERS | IFF_NOARP | IFF_DYNAMIC | IFF_MULTICAST | IFF_PORTSEL
+                          | IFF_AUTOMEDIA)) | (dev.flags & (IFF_UP | IFF_VOLATILE | IFF_PROMISC | IFF_ALLMULTI))
+    ret = 0
+    if (old_flags ^ flags) & IFF_UP:
+        ret = dev_close(dev) if old_flags & IFF_UP else dev_open(dev)
+    if (flags ^ dev.gflags) & IFF_PROMISC:
+        dev.gflags ^= IFF_PROMISC
+        dev_set_promiscuity(dev, 1 if flags & IFF_PROMISC else -1)
+    if (flags ^ dev.gflags) & IFF_ALLMULTI:
+        dev.gflags ^= IFF_ALLMULTI
+        dev_set_allmulti(dev, 1 if flags & IFF_ALLMULTI else -1)
+    if dev.net is not None and (old_flags ^ dev.flags) & ~(IFF_UP | IFF_VOLATILE | IFF_PROMISC | IFF_ALLMULTI):
+        call_netdevice_notifiers(NETDEV_CHANGE, dev)
+    return ret
 
 
 def dev_add_pack(net: Net, pt: PacketType) -> None:

@@ -54,6 +54,7 @@ from kernel.net.socket import sock_register
 from kernel.net.uaccess import MsgHdr, OptBuf
 
 if TYPE_CHECKING:
+    from kernel.net.core.dev_ioctl import Ifreq
     from kernel.process import Process
 
 # inet_protosw flags (include/net/protocol.h)
@@ -415,6 +416,9 @@ class InetOps(ProtoOps):
     def ioctl(self, sock: Socket, cmd: int, argp: list[int]) -> int:
         return inet_ioctl(sock, cmd, argp)
 
+    def ifreq_ioctl(self, proc: Process, sock: Socket, cmd: int, ifr: Ifreq) -> int:
+        return inet_ifreq_ioctl(proc, sock, cmd, ifr)
+
     def shutdown(self, sock: Socket, how: int) -> int:
         return inet_shutdown(sock, how)
 
@@ -509,6 +513,16 @@ def inet_ioctl(sock: Socket, cmd: int, argp: list[int]) -> int:
         return -uapi.ENOENT
     err = prot.ioctl(sk, cmd, argp)
     return -uapi.ENOTTY if err == -ENOIOCTLCMD else err
+
+
+def inet_ifreq_ioctl(proc: Process, sock: Socket, cmd: int, ifr: Ifreq) -> int:
+    """inet_ioctl's struct ifreq cases: the IPv4 address ones go to devinet_ioctl."""
+    from kernel.net.core.dev_ioctl import SIOCGIFDSTADDR
+    from kernel.net.ipv4.devinet import devinet_ioctl
+
+    if cmd in (uapi.SIOCGIFADDR, uapi.SIOCGIFBRDADDR, uapi.SIOCGIFNETMASK, SIOCGIFDSTADDR, uapi.SIOCSIFFLAGS):
+        return devinet_ioctl(proc, sock.host.netns, cmd, ifr)
+    return -ENOIOCTLCMD
 
 
 # --- the datagram connect of UDP, ping and raw (net/ipv4/datagram.c) ------------------

@@ -24,6 +24,7 @@ keep the device's link-layer multicast list (01:00:5e + low 23 bits, RFC 1112 6.
 """
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,7 @@ from kernel import uapi
 from kernel.net.core.dev import (
     IFF_LOOPBACK,
     IFF_MULTICAST,
+    IFF_UP,
     NETDEV_CHANGEADDR,
     NETDEV_DOWN,
     NETDEV_REGISTER,
@@ -51,7 +53,9 @@ from kernel.net.ipv4.fib import (
 )
 
 if TYPE_CHECKING:
+    from kernel.net.core.dev_ioctl import Ifreq
     from kernel.net.core.net_namespace import Net
+    from kernel.process import Process
 
 # include/uapi/linux/if_addr.h
 IFA_F_SECONDARY = 0x01
@@ -379,9 +383,68 @@ def inetdev_event(net: Net, event: int, dev: NetDevice) -> None:
         dev.ip_ptr = None
 
 
+# --- devinet_ioctl: the IPv4 address ioctls of inet (and packet) sockets ---------------
+
+def devinet_ioctl(proc: Process, net: Net, cmd: int, ifr: Ifreq) -> int:
+    """devinet_ioctl: SIOCGIF{ADDR,BRDADDR,DSTADDR,NETMASK} and SIOCSIFFLAGS (aliases).
+
+    The getters find the address by label (``eth0:1``), the one whose local
+    address is the ifr_addr passed in first when that is AF_INET (4.4BSD), and
+    fill ifr_addr as a zeroed sockaddr_in; a device without such an address is
+    EADDRNOTAVAIL.  SIOCSIFFLAGS needs CAP_NET_ADMIN; on an alias it can only
+    delete the alias's address (IFF_UP clear), else it is dev_change_flags.
+    Setting addresses (SIOCSIFADDR ...) goes through the Host service and is
+    not modelled here.
+    """
+    from kernel.net.core.dev import dev_change_flags, dev_get_by_name
+    from kernel.net.core.dev_ioctl import SIOCGIFDSTADDR
+
+    sin_orig = ifr.get_sockaddr()
+    ifr.terminate_name()
+    colon = ifr.split_alias()
+    getters = (uapi.SIOCGIFADDR, uapi.SIOCGIFBRDADDR, SIOCGIFDSTADDR, uapi.SIOCGIFNETMASK)
+    tryaddrmatch = False
+    if cmd in getters:
+        tryaddrmatch = struct.unpack_from("<H", sin_orig)[0] == uapi.AF_INET
+        ifr.set_sockaddr(struct.pack("<H", uapi.AF_INET) + bytes(14))
+    elif cmd == uapi.SIOCSIFFLAGS:
+        if not proc.capable(uapi.CAP_NET_ADMIN):
+            return -uapi.EPERM
+    else:
+        return -uapi.EINVAL
+    dev = dev_get_by_name(net, ifr.name)
+    if dev is None:
+        return -uapi.ENODEV
+    ifr.put_alias(colon)
+    label = ifr.name
+    in_dev = in_dev_get(dev)
+    ifa: InIfaddr | None = None
+    if in_dev is not None:
+        if tryaddrmatch:
+            local = struct.unpack_from(">I", sin_orig, 4)[0]
+            ifa = next((a for a in in_dev.ifa_list if a.label == label and a.local == local), None)
+        if ifa is None:
+            ifa = next((a for a in in_dev.ifa_list if a.label == label), None)
+    if ifa is None and cmd != uapi.SIOCSIFFLAGS:
+        return -uapi.EADDRNOTAVAIL
+    if cmd == uapi.SIOCSIFFLAGS:
+        if colon >= 0:
+            if ifa is None:
+                return -uapi.EADDRNOTAVAIL
+            if not ifr.get_short() & IFF_UP:
+                inet_del_ifa(net, dev, ifa.local, ifa.prefixlen)
+            return 0
+        return dev_change_flags(dev, ifr.get_short() & 0xFFFFFFFF)
+    assert ifa is not None
+    value = {uapi.SIOCGIFADDR: ifa.local, uapi.SIOCGIFBRDADDR: ifa.broadcast, SIOCGIFDSTADDR: ifa.address,
+             uapi.SIOCGIFNETMASK: ifa.mask}[cmd]
+    ifr.set_sockaddr(struct.pack("<HH", uapi.AF_INET, 0) + struct.pack(">I", value) + bytes(8))
+    return 0
+
+
 __all__ = [
     "IFA_F_NOPREFIXROUTE", "IFA_F_PERMANENT", "IFA_F_SECONDARY", "InDevice", "InIfaddr", "RTN_UNICAST",
-    "in_dev_get", "inet_confirm_addr", "inet_del_ifa", "inet_insert_ifa", "inet_select_addr", "ip_check_mc",
+    "devinet_ioctl", "in_dev_get", "inet_confirm_addr", "inet_del_ifa", "inet_insert_ifa", "inet_select_addr", "ip_check_mc",
     "ip_dev_find", "ip_eth_mc_map", "ip_mc_dec_group", "ip_mc_inc_group", "ipv4_is_lbcast", "ipv4_is_local_multicast",
     "ipv4_is_loopback", "ipv4_is_multicast", "ipv4_is_zeronet",
 ]

@@ -50,7 +50,6 @@ from typing import TYPE_CHECKING
 from kernel import uapi
 from kernel.net.core.dev import (
     ARPHRD_ETHER,
-    IFF_ALLMULTI,
     IFF_UP,
     NETDEV_DOWN,
     NETDEV_UNREGISTER,
@@ -64,6 +63,7 @@ from kernel.net.core.dev import (
     dev_hard_start_xmit,
     dev_queue_xmit,
     dev_remove_pack,
+    dev_set_allmulti,
     dev_set_promiscuity,
     register_netdevice_notifier,
 )
@@ -115,6 +115,7 @@ from kernel.net.uaccess import MsgHdr, OptBuf
 from kernel.wait import wait_event
 
 if TYPE_CHECKING:
+    from kernel.net.core.dev_ioctl import Ifreq
     from kernel.process import Process
 
 MSG_CMSG_COMPAT = 0x80000000
@@ -678,15 +679,6 @@ def packet_getsockopt(sock: Socket, level: int, optname: int, opt: OptBuf) -> in
 
 # --- memberships (packet_mc_add / packet_mc_drop) ------------------------------------
 
-def dev_set_allmulti(dev: NetDevice, inc: int) -> None:
-    """dev_set_allmulti: a use count behind IFF_ALLMULTI."""
-    dev.allmulti = max(0, dev.allmulti + inc)
-    if dev.allmulti:
-        dev.flags |= IFF_ALLMULTI
-    else:
-        dev.flags &= ~IFF_ALLMULTI
-
-
 def _dev_addr_list(table: dict[bytes, int], addr: bytes, inc: int) -> None:
     """dev_mc_add / dev_mc_del (and the unicast list): reference-counted link-layer addresses."""
     n = table.get(addr, 0) + inc
@@ -809,6 +801,12 @@ class PacketOps(ProtoOps):
 
     def ioctl(self, sock: Socket, cmd: int, argp: list[int]) -> int:
         return packet_ioctl(sock, cmd, argp)
+
+    def ifreq_ioctl(self, proc: Process, sock: Socket, cmd: int, ifr: Ifreq) -> int:
+        """packet_ioctl hands the IPv4 address ioctls to inet_dgram_ops.ioctl."""
+        from kernel.net.ipv4.af_inet import inet_ifreq_ioctl
+
+        return inet_ifreq_ioctl(proc, sock, cmd, ifr)
 
     def setsockopt(self, sock: Socket, level: int, optname: int, optval: bytes) -> int:
         return packet_setsockopt(sock, level, optname, optval)
