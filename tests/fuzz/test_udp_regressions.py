@@ -79,6 +79,31 @@ def repro_failed_connect_redirects_corked_datagram(net: Any) -> list:
     return trace
 
 
+def repro_corked_sendto_readdresses_connected_sends(net: Any) -> list:
+    """s connected to a; a datagram corked towards b (sendto + MSG_MORE), then sends on the connection:
+    Linux sends them all to b (the corked sendto wrote b into inet->cork.fl, the flow a connected send
+    with a cached route uses), so a gets nothing; with a closed, a send is no port unreachable for the
+    connection either (no POLLERR).  The fuzzer saw that last part first."""
+    a, b, s = _udp(net), _udp(net), _udp(net, bind=False)
+    s.connect(a.getsockname())
+    trace = [s.sendto(b"corked", net.MSG_MORE, b.getsockname()), s.send(b"+1"), s.send(b"2")]
+    trace += [_try(a.recv, 100), [_try(b.recv, 100) for _ in range(3)]]
+    a.close()
+    s.send(b"3")
+    trace += [_revents(net, s), _try(b.recv, 100)]
+    for x in (b, s):
+        x.close()
+    return trace
+
+
+def _revents(net: Any, s: Any) -> int:
+    """poll() revents of s, every event bit asked."""
+    p = select.poll() if net is socket else net.poll()
+    p.register(s, select.POLLIN | select.POLLPRI | select.POLLOUT | select.POLLRDNORM | select.POLLRDBAND
+               | select.POLLWRNORM | select.POLLWRBAND)
+    return int(dict(p.poll(0)).get(s.fileno(), 0))
+
+
 def _writable(net: Any, s: Any) -> bool:
     do_select = select.select if net is socket else net.select
     return bool(do_select([], [s], [], 0)[1])
@@ -173,9 +198,12 @@ def repro_pmtudisc_interface_accepts_65508(net: Any) -> list:
 #: name -> (repro, what Linux returns, the UDP_KNOWN_BUGS entry if the emulated kernel is known to differ)
 REPROS: dict[str, tuple[Repro, list, str | None]] = {
     "connect_redirects_corked_datagram": (
-        repro_connect_redirects_corked_datagram, ["EAGAIN", b"corked+end"], "udp-connect-reroutes-cork"),
+        repro_connect_redirects_corked_datagram, ["EAGAIN", b"corked+end"], None),  # fixed: c550485
     "failed_connect_redirects_corked_datagram": (
-        repro_failed_connect_redirects_corked_datagram, ["EACCES", 4, "EAGAIN"], "udp-connect-reroutes-cork"),
+        repro_failed_connect_redirects_corked_datagram, ["EACCES", 4, "EAGAIN"], None),  # fixed: c550485
+    "corked_sendto_readdresses_connected_sends": (
+        repro_corked_sendto_readdresses_connected_sends,
+        [6, 2, 1, "EAGAIN", [b"corked+1", b"2", "EAGAIN"], 0x304, b"3"], None),  # fixed: c550485
     "corked_data_charges_sndbuf": (
         repro_corked_data_charges_sndbuf, [True, 1000, False, 0, True], None),  # fixed: f6a8dd5
     "pktinfo_of_datagram_queued_before_ip_pktinfo": (

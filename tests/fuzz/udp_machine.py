@@ -231,13 +231,6 @@ def send_cmsg(spec: Any) -> list:
 #: SIGNATURE dropping a sequence whose mismatch is exactly its symptom, or
 #: ``UdpMachine.guard`` dropping a sequence at its trigger.
 UDP_KNOWN_BUGS: dict[str, str] = {
-    "udp-connect-reroutes-cork": (
-        "connect() while a datagram is corked (MSG_MORE / UDP_CORK): Linux's __ip4_datagram_connect routes "
-        "into inet->cork.fl, the flow udp_push_pending_frames sends with, so the pending datagram goes to the "
-        "new destination (even when the connect fails, e.g. EACCES for a broadcast); the emulated kernel sends "
-        "it where the first part was addressed (kernel/net/ipv4/af_inet.py ip4_datagram_connect builds its own "
-        "Flowi4 and leaves sk.cork's fl4/daddr/dport alone).  Guarded: connect of a maybe-corked socket"
-    ),
     "errqueue-pktinfo-spec-dst": (
         "IP_PKTINFO on an ICMP error read with MSG_ERRQUEUE: Linux's in_pktinfo is the ICMP skb's IPCB (iif, "
         "then the zeroed options), so ipi_spec_dst is 0.0.0.0; the emulated kernel reports the route's "
@@ -387,9 +380,6 @@ class UdpMachine(RuleBasedStateMachine):
         self.host = UdpSide("linux", _HostNet())
         self.emu = UdpSide("emulated", self.make_emulated_net())
         self.blocking: dict[int, bool] = {}
-        #: handles that may hold a corked datagram (from the Linux outcomes), and those with UDP_CORK on
-        self.maybe_corked: set[int] = set()
-        self.corkflag: set[int] = set()
         self.last: tuple = ("ok", None)
 
     def make_emulated_net(self) -> Any:
@@ -453,15 +443,6 @@ class UdpMachine(RuleBasedStateMachine):
             return result, name
 
         return self.both(what, op, named=True, **args)
-
-    def sent(self, h: int, flags: frozenset[str]) -> None:
-        """Keep the cork model after a send step on h (conservative: "maybe corked" unless a send flushed)."""
-        result = self.last[1][0] if self.last[0] == "ok" else ("err",)
-        if "MORE" in flags or h in self.corkflag:
-            if result[0] == "ok":
-                self.maybe_corked.add(h)
-        elif result[0] == "ok":
-            self.maybe_corked.discard(h)
 
     def teardown(self) -> None:
         for side in (self.host, self.emu):
@@ -531,7 +512,6 @@ class UdpMachine(RuleBasedStateMachine):
         self.do_connect(h, to)
 
     def do_connect(self, h: int, to: Any) -> None:
-        self.guard("udp-connect-reroutes-cork", h in self.maybe_corked)
         self.with_name(f"connect(h{h}, {to})", h, lambda side: side.sock(h).connect(side.target(to)), to=to)
 
     @rule(h=socks, port=st.sampled_from(PORT_KEYS), addr=st.sampled_from(["any", "lo1"]))
@@ -556,7 +536,6 @@ class UdpMachine(RuleBasedStateMachine):
         mask = _mask(SEND_FLAGS, flags)
         self.with_name(f"send(h{h}, {size}, {sorted(flags)})", h, lambda side: side.sock(h).send(data, mask),
                        size=size, flags=flags)
-        self.sent(h, flags)
 
     @rule(h=socks, size=SIZES, flags=_flags(SEND_FLAGS), to=st.one_of(ADDR_TARGETS, st.tuples(st.just("h"), socks)))
     def sendto(self, h: int, size: int, flags: frozenset[str], to: Any) -> None:
@@ -567,7 +546,6 @@ class UdpMachine(RuleBasedStateMachine):
         mask = _mask(SEND_FLAGS, flags)
         self.with_name(f"sendto(h{h}, {size}, {sorted(flags)}, {to})", h,
                        lambda side: side.sock(h).sendto(data, mask, side.target(to)), size=size, flags=flags, to=to)
-        self.sent(h, flags)
 
     @rule(h=socks, sizes=st.lists(SIZES, min_size=0, max_size=3), flags=_flags(SEND_FLAGS), cmsg=SEND_CMSGS,
           to=st.none() | ADDR_TARGETS | st.tuples(st.just("h"), socks))
@@ -582,7 +560,6 @@ class UdpMachine(RuleBasedStateMachine):
 
         self.with_name(f"sendmsg(h{h}, {sizes}, {sorted(flags)}, {cmsg}, {to})", h, fn,
                        size=sum(sizes), flags=flags, cmsg=cmsg, to=to)
-        self.sent(h, flags)
 
     def _recv_mask(self, h: int, flags: frozenset[str]) -> int:
         """The flags, plus MSG_DONTWAIT on a blocking socket Linux has nothing to read on (no step sleeps)."""
@@ -637,12 +614,6 @@ class UdpMachine(RuleBasedStateMachine):
         value = data.draw(st.sampled_from(values), label="value")
         self.both(f"setsockopt(h{h}, {opt}, {value})", lambda side: side.sock(h).setsockopt(level, name, value),
                   opt=opt, value=value)
-        if opt == "UDP_CORK" and self.last[0] == "ok":
-            if value:
-                self.corkflag.add(h)
-            else:
-                self.corkflag.discard(h)
-                self.maybe_corked.discard(h)
 
     @rule(h=socks, opt=st.sampled_from(sorted(OPTS) + sorted(GET_ONLY)))
     def getsockopt(self, h: int, opt: str) -> None:
