@@ -104,6 +104,7 @@ def ip_build_xmit(net: Net, skb: SkBuff, *, rt: Rtable, fl4: Flowi4, proto: int,
                   opt: IpOptions | None = None, sk: Any = None, ip_id: int | None = None, mc_loop: bool = True,
                   ignore_df: bool = False) -> int:
     """Push the IPv4 header in front of skb (transport header + payload) and send it."""
+    proto &= 0xFF  # iph->protocol = sk->sk_protocol: a u8 (a raw socket's protocol may be 256..262)
     optlen = opt.optlen if opt is not None else 0
     hl = 20 + optlen
     if skb.len + hl > IP_MAX_PACKET:
