@@ -673,6 +673,9 @@ def ip_icmp_error(sk: InetSock, skb: SkBuff, err: int, port: int, info: int, pay
     e.cb = dict(skb.cb)
     e.cb["serr"] = SockExterr(err, uapi.SO_EE_ORIGIN_ICMP, icmp[0], icmp[1], info, 0, daddr, port, offender)
     e.cb["errdata"] = bytes(payload)
+    # IP_PKTINFO of an error read (PKTINFO_SKB_CB over the ICMP skb's IPCB): ipi_ifindex the interface the
+    # ICMP came in on, ipi_spec_dst the zeroed options' first word: 0.0.0.0, never the route's spec_dst
+    e.cb["pktinfo"] = (skb.skb_iif, 0)
     e.truesize = skb.truesize
     if sock_queue_err_skb(sk, e):
         e.free()
