@@ -213,7 +213,7 @@ REPROS: dict[str, tuple[Repro, list, str | None]] = {
     "errqueue_pktinfo_spec_dst": (
         repro_errqueue_pktinfo_spec_dst,
         [b"x", "0x2000", "127.0.0.2", (0, 8, (1, bytes(4), bytes([127, 0, 0, 1]))), (0, 11, 32)],
-        "errqueue-pktinfo-spec-dst"),
+        None),  # fixed: 1efe070
     "reuseport_bind_stops_at_first_match": (
         repro_reuseport_bind_stops_at_first_match, ["ok", "EADDRINUSE"], "udp-reuseport-bind-first-match"),
     "pmtudisc_interface_accepts_65508": (

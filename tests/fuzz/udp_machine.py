@@ -231,12 +231,6 @@ def send_cmsg(spec: Any) -> list:
 #: SIGNATURE dropping a sequence whose mismatch is exactly its symptom, or
 #: ``UdpMachine.guard`` dropping a sequence at its trigger.
 UDP_KNOWN_BUGS: dict[str, str] = {
-    "errqueue-pktinfo-spec-dst": (
-        "IP_PKTINFO on an ICMP error read with MSG_ERRQUEUE: Linux's in_pktinfo is the ICMP skb's IPCB (iif, "
-        "then the zeroed options), so ipi_spec_dst is 0.0.0.0; the emulated kernel reports the route's "
-        "rt_spec_dst (kernel/net/ipv4/ip_sockglue.py ip_cmsg_recv_offset falls back to rt.rt_spec_dst for an "
-        "skb without cb['pktinfo']).  Guarded by a signature: an ERRQUEUE recvmsg differing only there"
-    ),
     "udp-reuseport-bind-first-match": (
         "bind with SO_REUSEPORT: Linux's udp_lib_lport_inuse walks the port's chain newest first and returns "
         "'free' at the first reuseport-compatible socket it meets, never looking at older ones, so 0.0.0.0:P "
@@ -265,24 +259,8 @@ class Step:
         self.rule, self.args, self.want, self.got = rule, args, want, got
 
 
-def _zero_spec_dst(outcome: tuple) -> tuple:
-    """A recvmsg outcome with every IP_PKTINFO cmsg's ipi_spec_dst zeroed."""
-    if outcome[0] != "ok":
-        return outcome
-    received, cmsgs, flags, addr = outcome[1]
-    cmsgs = [(lvl, kind, raw[:4] + bytes(len(raw[4:8])) + raw[8:] if (lvl, kind) == (SOL_IP, IP_PKTINFO) else raw)
-             for lvl, kind, raw in cmsgs]
-    return ("ok", (received, cmsgs, flags, addr))
-
-
-def _errqueue_pktinfo(step: Step) -> bool:
-    return (step.rule == "recvmsg" and "ERRQUEUE" in step.args.get("flags", ())
-            and _zero_spec_dst(step.want) == _zero_spec_dst(step.got))
-
-
 #: bug -> predicate(Step): whether a mismatch is exactly that bug's symptom
 SIGNATURES: dict[str, Callable[[Step], bool]] = {
-    "errqueue-pktinfo-spec-dst": _errqueue_pktinfo,
     "udp-reuseport-bind-first-match": lambda step: (
         step.rule == "bind" and step.want[0] == "ok" and step.got == ("err", "EADDRINUSE")),
     "udp-pmtudisc-interface-65508": lambda step: (
