@@ -1,8 +1,8 @@
 """Port tables of AF_INET sockets (net/ipv4/inet_hashtables.c, udp.c's udp_table).
 
 A ``PortTable`` maps a local port to the sockets bound to it, newest first
-(sk_add_node_rcu puts a socket at the head of its chain; SO_REUSEPORT
-sockets join at the tail, as udp_lib_get_port's hash2 does for IPv4).  One
+(sk_add_node_rcu puts a socket at the head of its chain; only AF_INET6
+SO_REUSEPORT sockets join at the tail in Linux).  One
 table per protocol per namespace: ``port_table(net, "udp")``.  Shared rules:
 ``inet_rcv_saddr_equal`` (two bound addresses conflict when equal or either
 is the wildcard), ``inet_sk_get_local_port_range`` (the

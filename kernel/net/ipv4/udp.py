@@ -4,7 +4,8 @@ Ports: ``udp_lib_get_port`` binds a port in the namespace's UDP table
 (autobind: a random start in the ephemeral range from ``net.rng``, then the
 first free port; an explicit port conflicts with a socket bound to the same
 or a wildcard address unless both set SO_REUSEADDR, or both set
-SO_REUSEPORT with the same owner uid).  Lookup (``udp4_lib_lookup``) scores
+SO_REUSEPORT with the same owner uid -- the first such socket of the port's
+chain, newest first, decides, as udp_lib_lport_inuse does).  Lookup (``udp4_lib_lookup``) scores
 sockets as compute_score does: sockets bound to the destination address
 first, wildcard sockets after, +4 for a matching connected peer address,
 +4 for its port, +4 for a bound device; ties go to the newest socket.
@@ -156,7 +157,16 @@ def udp_table(net: Any) -> PortTable:
     return port_table(net, "udp")
 
 
-def udp_lib_lport_inuse(table: PortTable, sk: InetSock, num: int) -> bool:
+def udp_lib_lport_inuse(table: PortTable, sk: InetSock, num: int, scan: bool = False) -> bool:
+    """udp_lib_lport_inuse: whether port num is taken for sk.
+
+    The port's chain is walked newest first; the first socket that conflicts
+    (same or wildcard address, compatible device, not both SO_REUSEADDR)
+    decides: a SO_REUSEPORT one of the same uid means "free" and ends the walk
+    (older sockets are never looked at, so the answer depends on bind order),
+    any other "in use".  ``scan`` is the autobind walk (Linux's bitmap mode):
+    every socket is looked at and only a conflicting non-reuseport one takes
+    the port."""
     uid = sk.sk_uid()
     for sk2 in table.chain(num):
         if sk2 is sk:
@@ -168,7 +178,9 @@ def udp_lib_lport_inuse(table: PortTable, sk: InetSock, num: int) -> bool:
         if not inet_rcv_saddr_equal(sk.inet_rcv_saddr, sk2.inet_rcv_saddr):
             continue
         if sk2.sk_reuseport and sk.sk_reuseport and uid == sk2.sk_uid():
-            continue
+            if scan:
+                continue
+            return False
         return True
     return False
 
@@ -183,7 +195,7 @@ def udp_lib_get_port(sk: InetSock, snum: int) -> int:
         first = low + sk.net.rng.randrange(remaining)
         for i in range(remaining):
             cand = low + (first - low + i) % remaining
-            if not udp_lib_lport_inuse(table, sk, cand):
+            if not udp_lib_lport_inuse(table, sk, cand, scan=True):
                 snum = cand
                 break
         else:
@@ -192,7 +204,7 @@ def udp_lib_get_port(sk: InetSock, snum: int) -> int:
         return -uapi.EADDRINUSE
     sk.inet_num = snum
     if not sk.hashed:
-        table.add(sk, snum, tail=bool(sk.sk_reuseport))
+        table.add(sk, snum)  # sk_add_node_rcu: at the head (the tail is for AF_INET6 reuseport sockets)
         sk.hashed = True
     return 0
 
@@ -238,7 +250,8 @@ def udp4_lib_lookup(net: Any, saddr: int, sport: int, daddr: int, dport: int, di
             elif score == badness and score > 0 and sk.sk_reuseport and best and best[0].sk_reuseport:
                 best.append(sk)
         if best:
-            if len(best) > 1:  # reuseport_select_sock: a hash of the 4-tuple picks one
+            if len(best) > 1:  # reuseport_select_sock: a hash of the 4-tuple picks one, in join order
+                best.reverse()
                 return best[hash((saddr, sport, daddr, dport)) % len(best)]
             return best[0]
     return None

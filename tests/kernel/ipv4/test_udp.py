@@ -302,3 +302,18 @@ async def test_cork_flow_is_shared_with_connect_and_connected_sends(rig) -> None
     assert (await rig.call("send", fd=t, data=b"y", flags=0)).ret == 1
     assert await recv(rig, a) == "EAGAIN"
     assert mib(rig, "Udp", "IgnoredMulti") == 1  # xy went to 127.255.255.255:9
+
+
+async def test_reuseport_bind_decided_by_newest_conflicting_socket(rig) -> None:
+    """udp_lib_lport_inuse as Linux 6.18: the port's chain is walked newest first and the first
+    conflicting socket decides, so a wildcard SO_REUSEPORT bind depends on the order of the others."""
+    outcomes = []
+    for order in ("ab", "ba"):
+        a, b = await udp(rig, None), await udp(rig, None)
+        await rig.set_int(b, uapi.SO_REUSEPORT, 1)
+        for fd, addr in ((a, "127.0.0.2"), (b, LO)) if order == "ab" else ((b, LO), (a, "127.0.0.2")):
+            await rig.ok("bind", fd=fd, addr=sin(addr, 7100 + len(outcomes)))
+        c = await udp(rig, None)
+        await rig.set_int(c, uapi.SO_REUSEPORT, 1)
+        outcomes.append(await rig.err("bind", fd=c, addr=sin("0.0.0.0", 7100 + len(outcomes))))
+    assert outcomes == ["", "EADDRINUSE"]
