@@ -215,7 +215,7 @@ REPROS: dict[str, tuple[Repro, list, str | None]] = {
         [b"x", "0x2000", "127.0.0.2", (0, 8, (1, bytes(4), bytes([127, 0, 0, 1]))), (0, 11, 32)],
         None),  # fixed: 1efe070
     "reuseport_bind_stops_at_first_match": (
-        repro_reuseport_bind_stops_at_first_match, ["ok", "EADDRINUSE"], "udp-reuseport-bind-first-match"),
+        repro_reuseport_bind_stops_at_first_match, ["ok", "EADDRINUSE"], None),  # fixed: c02daa5
     "pmtudisc_interface_accepts_65508": (
         repro_pmtudisc_interface_accepts_65508, [65508, "EAGAIN", "EMSGSIZE", "EAGAIN"],
         "udp-pmtudisc-interface-65508"),

@@ -231,13 +231,6 @@ def send_cmsg(spec: Any) -> list:
 #: SIGNATURE dropping a sequence whose mismatch is exactly its symptom, or
 #: ``UdpMachine.guard`` dropping a sequence at its trigger.
 UDP_KNOWN_BUGS: dict[str, str] = {
-    "udp-reuseport-bind-first-match": (
-        "bind with SO_REUSEPORT: Linux's udp_lib_lport_inuse walks the port's chain newest first and returns "
-        "'free' at the first reuseport-compatible socket it meets, never looking at older ones, so 0.0.0.0:P "
-        "binds when 127.0.0.1:P (SO_REUSEPORT, newer) and 127.0.0.2:P (no reuse, older) hold the port; the "
-        "emulated kernel checks every socket and says EADDRINUSE (kernel/net/ipv4/udp.py udp_lib_lport_inuse). "
-        " Guarded by a signature: a bind Linux allows and the emulation refuses with EADDRINUSE"
-    ),
     "udp-pmtudisc-interface-65508": (
         "IP_MTU_DISCOVER = IP_PMTUDISC_INTERFACE, a 65508-byte sendto over lo: Linux's ip_setup_cork takes "
         "fragsize from dev->mtu (65536, not capped at IP_MAX_MTU) and the DF check passes, so sendto returns "
@@ -261,8 +254,6 @@ class Step:
 
 #: bug -> predicate(Step): whether a mismatch is exactly that bug's symptom
 SIGNATURES: dict[str, Callable[[Step], bool]] = {
-    "udp-reuseport-bind-first-match": lambda step: (
-        step.rule == "bind" and step.want[0] == "ok" and step.got == ("err", "EADDRINUSE")),
     "udp-pmtudisc-interface-65508": lambda step: (
         step.rule in ("send", "sendto", "sendmsg") and step.want[0] == step.got[0] == "ok"
         and step.want[1][0][0] == "ok" and step.got[1][0] == ("err", "EMSGSIZE")),
