@@ -702,16 +702,92 @@ def _udp_send_skb(sk: InetSock, cork: InetCork) -> int:
     sk.skb_set_owner_w(skb)
     skb.priority = sk.sk_priority
     skb.mark = sk.sk_mark
-    err = _ip_build_xmit(sk, skb, cork)
+    if ulen + IP_HLEN + optlen > IP_MAX_MTU:
+        err = _ip_send_oversized(sk, skb, cork)
+    else:
+        err = _ip_build_xmit(sk, skb, cork)
     if err > 0:
         err = 0
     if err:
+        sk.net.snmp_inc("Ip", "OutDiscards")  # ip_send_skb
         if err == -uapi.ENOBUFS and not sk.recverr:
             sk.net.snmp_inc("Udp", "SndbufErrors")
             err = 0
     else:
         sk.net.snmp_inc("Udp", "OutDatagrams")
     return err
+
+
+_IPHDR = struct.Struct("!BBHHHBBHII")
+
+
+def _ip_send_oversized(sk: InetSock, skb: SkBuff, cork: InetCork) -> int:
+    """ip_send_skb of a datagram longer than an IPv4 header can say.
+
+    Only IP_PMTUDISC_PROBE / IP_PMTUDISC_INTERFACE on a device whose MTU is
+    above 65535 (lo: 65536) let ip_append_data build one (65508 bytes of
+    payload).  __ip_local_out writes tot_len 0 and ip_finish_output must
+    fragment it to min(dev mtu, 65535): with DF (PROBE) that fails (FragFails,
+    an ICMP fragmentation needed with that MTU sent to ourselves, -EMSGSIZE);
+    without (INTERFACE) it leaves in fragments whose reassembly can only fail
+    (the receiver's ReasmFails): sendto() succeeded, nothing arrives."""
+    from kernel.net.core.dev import ETH_P_IP
+    from kernel.net.core.skbuff import MAX_HEADER, alloc_skb
+    from kernel.net.ipv4.icmp import icmp_send
+    from kernel.net.ipv4.ip_options import IpCb, ip_options_build, ip_options_fragment
+    from kernel.net.ipv4.ip_output import IP_DF, IP_MF, ip_finish_output2, ip_select_ident, ip_send_check
+
+    net = sk.net
+    rt, fl4, opt = cork.rt, cork.fl4, cork.opt
+    optlen = opt.optlen if opt is not None else 0
+    hl = IP_HLEN + optlen
+    mtu = min(int(rt.dev.mtu), IP_MAX_MTU)  # ip_skb_dst_mtu of a socket not using the path MTU
+    data = bytes(skb.head[skb.doff:skb.tail])
+    skb.free()
+    ignore_df = ip_sk_ignore_df(sk)
+    ip_id = ip_select_ident(net, fl4.daddr, fl4.saddr, uapi.IPPROTO_UDP, df=cork.df, ignore_df=ignore_df, sk=sk)
+    hdr = bytearray(hl)
+    _IPHDR.pack_into(hdr, 0, 0x40 | (hl >> 2), cork.tos & 0xFF, 0, ip_id & 0xFFFF, IP_DF if cork.df else 0,
+                     cork.ttl & 0xFF, uapi.IPPROTO_UDP, 0, fl4.saddr, fl4.daddr)
+    if opt is not None and optlen:
+        ip_options_build(net, hdr, 0, opt, fl4.daddr, fl4.saddr)
+    net.snmp_inc("Ip", "OutRequests")
+
+    def packet(frag_field: int, piece: bytes) -> SkBuff:
+        out = alloc_skb(hl + len(piece), MAX_HEADER)
+        out.put_data(bytes(hdr))
+        out.put_data(piece)
+        head = out.head
+        assert isinstance(head, bytearray)
+        o = out.doff
+        out.network_header, out.transport_header = o, o + hl
+        head[o + 2:o + 4] = (hl + len(piece) if len(piece) < len(data) else 0).to_bytes(2, "big")
+        head[o + 6:o + 8] = frag_field.to_bytes(2, "big")
+        ip_send_check(head, o, hl)
+        out.protocol, out.dev, out.sk = ETH_P_IP, rt.dev, sk
+        out.mark, out.priority = sk.sk_mark, sk.sk_priority
+        out.cb.update(rt=rt, ip=IpCb(opt=opt), mc_loop=cork.mc_loop, ignore_df=ignore_df)
+        return out
+
+    if cork.df:
+        net.snmp_inc("Ip", "FragFails")
+        whole = packet(IP_DF, data)
+        icmp_send(whole, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, mtu)
+        whole.free()
+        return -uapi.EMSGSIZE
+    chunk = (mtu - hl) & ~7
+    rc = 0
+    for pos in range(0, len(data), chunk):
+        piece = data[pos:pos + chunk]
+        last = pos + chunk >= len(data)
+        if pos == chunk and optlen:
+            ip_options_fragment(memoryview(hdr)[IP_HLEN:hl])
+        net.snmp_inc("Ip", "FragCreates")
+        rc = ip_finish_output2(net, packet((pos >> 3) | (0 if last else IP_MF), piece))
+        if rc:
+            break
+    net.snmp_inc("Ip", "FragFails" if rc else "FragOKs")
+    return rc
 
 
 def udp_cmsg_send(sk: InetSock, control: bytes, ipc: IpcmCookie) -> int:

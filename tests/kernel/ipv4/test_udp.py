@@ -317,3 +317,26 @@ async def test_reuseport_bind_decided_by_newest_conflicting_socket(rig) -> None:
         await rig.set_int(c, uapi.SO_REUSEPORT, 1)
         outcomes.append(await rig.err("bind", fd=c, addr=sin("0.0.0.0", 7100 + len(outcomes))))
     assert outcomes == ["", "EADDRINUSE"]
+
+
+@pytest.mark.parametrize("mode, sent, counters", [
+    # IP_PMTUDISC_INTERFACE: accepted, fragmented to lo's 65535, the 65536-byte datagram fails reassembly
+    (uapi.IP_PMTUDISC_INTERFACE, 65508, {("Ip", "FragCreates"): 2, ("Ip", "FragOKs"): 1, ("Ip", "ReasmFails"): 1,
+                                        ("Udp", "OutDatagrams"): 1, ("Ip", "OutDiscards"): 0}),
+    # IP_PMTUDISC_PROBE: DF, so fragmentation fails: an ICMP fragmentation needed (mtu 65535) to ourselves
+    (uapi.IP_PMTUDISC_PROBE, "EMSGSIZE", {("Ip", "FragFails"): 1, ("Ip", "OutDiscards"): 1,
+                                          ("Icmp", "InDestUnreachs"): 1, ("Udp", "OutDatagrams"): 0}),
+])
+async def test_65508_bytes_over_lo_without_pmtu(rig, mode: int, sent: int | str, counters: dict) -> None:
+    """Modes that size datagrams by the device MTU (lo: 65536) let 65508 bytes through ip_append_data;
+    what happens next, as Linux 6.18 (counter deltas measured there)."""
+    r = await udp(rig)
+    s = await udp(rig, None)
+    await rig.set_int(s, uapi.IP_MTU_DISCOVER, mode, level=uapi.SOL_IP)
+    await rig.set_int(s, uapi.IP_RECVERR, 1, level=uapi.SOL_IP)
+    before = {key: mib(rig, *key) for key in counters}
+    assert await sendto(rig, s, bytes(65508), await name(rig, r)) == sent
+    assert {key: mib(rig, *key) - before[key] for key in counters} == counters
+    assert await recv(rig, r) == "EAGAIN"
+    reply = await rig.call("recvmsg", fd=s, size=1000, controllen=256, flags=uapi.MSG_ERRQUEUE)
+    assert (reply.ret, reply.error_name) == ((520, "") if sent == "EMSGSIZE" else (-11, "EAGAIN"))
