@@ -183,7 +183,9 @@ def repro_reuseport_bind_stops_at_first_match(net: Any) -> list:
 def repro_pmtudisc_interface_accepts_65508(net: Any) -> list:
     """IP_MTU_DISCOVER 4 (IP_PMTUDISC_INTERFACE) and 65508 bytes to a bound
     socket on lo: Linux's sendto returns 65508 and nothing arrives; with
-    IP_PMTUDISC_DO, EMSGSIZE."""
+    IP_PMTUDISC_DO, EMSGSIZE; with IP_PMTUDISC_PROBE (3) EMSGSIZE too, from
+    the ICMP fragmentation needed Linux sends itself (the socket is connected:
+    sk_err, POLLERR, and the next send reports it instead of sending)."""
     trace = []
     for mode in (4, 2):
         r = _udp(net)
@@ -192,6 +194,14 @@ def repro_pmtudisc_interface_accepts_65508(net: Any) -> list:
         trace += [_try(s.sendto, b"x" * 65508, r.getsockname()), _try(r.recv, 70000)]
         r.close()
         s.close()
+    r = _udp(net)
+    s = _udp(net, bind=False)
+    s.setsockopt(net.IPPROTO_IP, 10, 3)
+    s.connect(r.getsockname())
+    trace += [_try(s.send, b"x" * 65508), _revents(net, s), _try(s.send, b"x")]
+    trace += [_try(r.recv, 70000)]
+    r.close()
+    s.close()
     return trace
 
 
@@ -217,8 +227,8 @@ REPROS: dict[str, tuple[Repro, list, str | None]] = {
     "reuseport_bind_stops_at_first_match": (
         repro_reuseport_bind_stops_at_first_match, ["ok", "EADDRINUSE"], None),  # fixed: c02daa5
     "pmtudisc_interface_accepts_65508": (
-        repro_pmtudisc_interface_accepts_65508, [65508, "EAGAIN", "EMSGSIZE", "EAGAIN"],
-        "udp-pmtudisc-interface-65508"),
+        repro_pmtudisc_interface_accepts_65508,
+        [65508, "EAGAIN", "EMSGSIZE", "EAGAIN", "EMSGSIZE", 0x30c, "EMSGSIZE", "EAGAIN"], None),  # fixed: 0fe4162
 }
 
 

@@ -230,15 +230,7 @@ def send_cmsg(spec: Any) -> list:
 #: in test_udp_regressions.py and a guard here (search for its name): a
 #: SIGNATURE dropping a sequence whose mismatch is exactly its symptom, or
 #: ``UdpMachine.guard`` dropping a sequence at its trigger.
-UDP_KNOWN_BUGS: dict[str, str] = {
-    "udp-pmtudisc-interface-65508": (
-        "IP_MTU_DISCOVER = IP_PMTUDISC_INTERFACE, a 65508-byte sendto over lo: Linux's ip_setup_cork takes "
-        "fragsize from dev->mtu (65536, not capped at IP_MAX_MTU) and the DF check passes, so sendto returns "
-        "65508 (the datagram is then dropped); other modes and the emulated kernel say EMSGSIZE "
-        "(kernel/net/ipv4/udp.py _setup_cork / _append_check).  Guarded by a signature: a send Linux "
-        "accepts and the emulation refuses with EMSGSIZE"
-    ),
-}
+UDP_KNOWN_BUGS: dict[str, str] = {}
 
 
 def known(bug: str) -> bool:
@@ -253,11 +245,7 @@ class Step:
 
 
 #: bug -> predicate(Step): whether a mismatch is exactly that bug's symptom
-SIGNATURES: dict[str, Callable[[Step], bool]] = {
-    "udp-pmtudisc-interface-65508": lambda step: (
-        step.rule in ("send", "sendto", "sendmsg") and step.want[0] == step.got[0] == "ok"
-        and step.want[1][0][0] == "ok" and step.got[1][0] == ("err", "EMSGSIZE")),
-}
+SIGNATURES: dict[str, Callable[[Step], bool]] = {}
 
 
 # ------------------------------------------------------------------- sides
