@@ -164,7 +164,9 @@ _ENCODERS: dict[str, tuple[str, Callable[[dict[str, Any]], Any]]] = {
     "close": ("close", lambda a: sc.CloseRequest(fd=_int(a, "fd"))),
     "dup": ("dup", lambda a: sc.DupRequest(fd=_int(a, "fd"))),
     "fcntl": ("fcntl", lambda a: sc.FcntlRequest(fd=_int(a, "fd"), cmd=_int(a, "cmd"), arg=_int(a, "arg", 0))),
-    "ioctl": ("ioctl", lambda a: sc.IoctlRequest(fd=_int(a, "fd"), cmd=_int(a, "cmd"), arg=_int(a, "arg", 0))),
+    "ioctl": ("ioctl", lambda a: sc.IoctlRequest(
+        fd=_int(a, "fd"), cmd=_int(a, "cmd"), arg=_int(a, "arg", 0),
+        buf=None if a.get("buf") is None else _bytes(a, "buf"))),
     "poll": ("poll", lambda a: sc.PollRequest(fds=_poll_fds(a), timeout_ms=_int(a, "timeout_ms", -1))),
     "epoll_create1": ("epoll_create", lambda a: sc.EpollCreateRequest(flags=_int(a, "flags", 0))),
     "epoll_ctl": ("epoll_ctl", lambda a: sc.EpollCtlRequest(

@@ -486,24 +486,28 @@ class FcntlResponse(_message.Message):
     def __init__(self, result: _Optional[_Union[_types_pb2.Result, _Mapping]] = ...) -> None: ...
 
 class IoctlRequest(_message.Message):
-    __slots__ = ("process", "fd", "cmd", "arg")
+    __slots__ = ("process", "fd", "cmd", "arg", "buf")
     PROCESS_FIELD_NUMBER: _ClassVar[int]
     FD_FIELD_NUMBER: _ClassVar[int]
     CMD_FIELD_NUMBER: _ClassVar[int]
     ARG_FIELD_NUMBER: _ClassVar[int]
+    BUF_FIELD_NUMBER: _ClassVar[int]
     process: str
     fd: int
     cmd: int
     arg: int
-    def __init__(self, process: _Optional[str] = ..., fd: _Optional[int] = ..., cmd: _Optional[int] = ..., arg: _Optional[int] = ...) -> None: ...
+    buf: bytes
+    def __init__(self, process: _Optional[str] = ..., fd: _Optional[int] = ..., cmd: _Optional[int] = ..., arg: _Optional[int] = ..., buf: _Optional[bytes] = ...) -> None: ...
 
 class IoctlResponse(_message.Message):
-    __slots__ = ("result", "value")
+    __slots__ = ("result", "value", "data")
     RESULT_FIELD_NUMBER: _ClassVar[int]
     VALUE_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
     result: _types_pb2.Result
     value: int
-    def __init__(self, result: _Optional[_Union[_types_pb2.Result, _Mapping]] = ..., value: _Optional[int] = ...) -> None: ...
+    data: bytes
+    def __init__(self, result: _Optional[_Union[_types_pb2.Result, _Mapping]] = ..., value: _Optional[int] = ..., data: _Optional[bytes] = ...) -> None: ...
 
 class PollRequest(_message.Message):
     __slots__ = ("process", "fds", "timeout_ms")

@@ -382,7 +382,8 @@ class SocketCallServicer:
         raise NotImplementedError('Method not implemented!')
 
     def Ioctl(self, request, context):
-        """ioctl(2): FIONREAD, FIONBIO, FIOASYNC, SIOCOUTQ.
+        """ioctl(2): FIONREAD, FIONBIO, FIOASYNC, SIOCOUTQ, and the interface ioctls
+        (SIOCGIFINDEX, SIOCGIFNAME ...) on a struct ifreq passed as a buffer.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
