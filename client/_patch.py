@@ -9,7 +9,8 @@ While a patch is active, the socket-creating names of the stdlib modules
 (``socket.socket``, ``socket.SocketType``, ``socketpair``, ``fromfd``,
 ``create_connection``, ``create_server``, ``getaddrinfo``,
 ``has_dualstack_ipv6``, ``get/setdefaulttimeout``, ``send_fds``,
-``recv_fds``; ``select.select``, ``select.poll``; ``selectors``'
+``recv_fds``, ``if_nameindex``, ``if_nametoindex``, ``if_indextoname``;
+``select.select``, ``select.poll``; ``selectors``'
 ``DefaultSelector``, ``PollSelector``, ``EpollSelector``, ``SelectSelector``
 and ``socketserver._ServerSelector``) dispatch to the *current* emulated
 process: the innermost thread patch of the calling thread
@@ -137,7 +138,8 @@ def _selector_class(original: type) -> type:
 def _replacements() -> list[tuple[Any, str, Any]]:
     out: list[tuple[Any, str, Any]] = [(_socket, "socket", _PatchedSocket), (_socket, "SocketType", _PatchedSocket)]
     for name in ("socketpair", "fromfd", "create_connection", "create_server", "getaddrinfo", "has_dualstack_ipv6",
-                 "getdefaulttimeout", "setdefaulttimeout", "send_fds", "recv_fds"):
+                 "getdefaulttimeout", "setdefaulttimeout", "send_fds", "recv_fds", "if_nameindex", "if_nametoindex",
+                 "if_indextoname"):
         out.append((_socket, name, _dispatch(name, getattr(_socket, name))))
     out.append((_select, "select", _dispatch("select", _select.select)))
     out.append((_select, "poll", _dispatch("poll", _select.poll)))

@@ -6,7 +6,9 @@ Python object) in Modules/socketmodule.c, for AF_UNIX, AF_INET, AF_INET6 and
 AF_PACKET.  AF_PACKET names a device: CPython asks the kernel (SIOCGIFINDEX /
 SIOCGIFNAME on the socket); here the caller passes ``ifindex_of`` /
 ``ifname_of`` resolvers for the emulated host's devices (without one a name
-is ENODEV and an index decodes as '', as when the ioctl fails).
+is ENODEV and an index decodes as '', as when the ioctl fails); the socket
+classes pass ones that run those ioctls on the socket's own fd, with the
+struct ifreq helpers below (``ifreq_*``).
 Everything here is pure: no syscall, no name resolution.  Host names are
 numeric (plus ``''``, ``'<broadcast>'`` and ``'localhost'``); anything else
 raises :class:`socket.gaierror` ``EAI_NONAME`` as an unknown name would.
@@ -35,6 +37,9 @@ SOCKADDR_STORAGE_SIZE = 128
 SOCKADDR_LL_SIZE = 20  # sizeof(struct sockaddr_ll)
 IFNAMSIZ = 16
 PACKET_HOST = 0
+SIOCGIFNAME = 0x8910
+SIOCGIFINDEX = 0x8933
+SIZEOF_IFREQ = 40  # x86_64: char ifr_name[IFNAMSIZ] + a 24-byte union
 
 INT_MAX = 2**31 - 1
 INT_MIN = -(2**31)
@@ -273,6 +278,41 @@ def decode_packet(buf: bytes, ifname_of: Callable[[int], str] | None = None) -> 
         except OSError:
             ifname = ""
     return (ifname, proto, pkttype, hatype, buf[12:12 + halen])
+
+
+# --- struct ifreq for SIOCGIFINDEX / SIOCGIFNAME ---------------------------------
+
+
+def ifreq_name(name: str | bytes) -> bytes:
+    """A struct ifreq with ifr_name = name (strncpy to IFNAMSIZ, the last byte NUL)."""
+    raw = os.fsencode(name) if isinstance(name, str) else bytes(name)
+    return raw[: IFNAMSIZ - 1].ljust(IFNAMSIZ, b"\0") + bytes(SIZEOF_IFREQ - IFNAMSIZ)
+
+
+def ifreq_index(index: int) -> bytes:
+    """A struct ifreq with ifr_ifindex = index (an int: the caller wraps it)."""
+    return bytes(IFNAMSIZ) + struct.pack("<i", index) + bytes(SIZEOF_IFREQ - IFNAMSIZ - 4)
+
+
+def ifreq_get_index(raw: bytes) -> int:
+    """ifr_ifindex of a struct ifreq the kernel filled."""
+    return int(struct.unpack_from("<i", bytes(raw).ljust(SIZEOF_IFREQ, b"\0"), IFNAMSIZ)[0])
+
+
+def ifreq_get_name(raw: bytes) -> bytes:
+    """ifr_name of a struct ifreq the kernel filled, up to its NUL."""
+    return bytes(raw[:IFNAMSIZ]).split(b"\0", 1)[0]
+
+
+def packet_ifindex(raw: bytes, addrlen: int) -> int:
+    """The sll_ifindex of an AF_PACKET sockaddr the kernel returned (0 for any other),
+    for callers that must look the name up before :func:`decode` (client.aio)."""
+    if addrlen <= 0:
+        return 0
+    buf = bytes(raw[:addrlen]).ljust(max(addrlen, SOCKADDR_LL_SIZE), b"\0")
+    if struct.unpack_from("<H", buf)[0] != AF_PACKET:
+        return 0
+    return int(struct.unpack_from("<i", buf, 4)[0])
 
 
 def encode(family: int, address: Any, caller: str, *, ifindex_of: Callable[[str], int] | None = None) -> bytes:

@@ -67,6 +67,8 @@ _SELECT_IN = POLLIN | POLLRDNORM | POLLRDBAND | POLLHUP | POLLERR  # fs/select.c
 _SELECT_OUT = POLLOUT | POLLWRNORM | POLLWRBAND | POLLERR  # POLLOUT_SET
 _SELECT_EX = POLLPRI  # POLLEX_SET
 FD_SETSIZE = 1024
+# if_nameindex() stops after this many indexes in a row that name no device
+IF_NAMEINDEX_GAP = 64
 SOCKLEN_T_LIMIT = 2**31 - 1
 # sendall() moves at most this much per send on a stream socket (one RPC message).
 SENDALL_CHUNK = 1 << 20
@@ -158,6 +160,30 @@ def _c_method(kind: str, name: str, low: int = 0, high: int = 0, keywords: tuple
 
     return decorate
 
+
+
+def _if_name_arg(value: Any) -> bytes:
+    """if_nametoindex's PyUnicode_FSConverter: str, bytes or os.PathLike; no NUL."""
+    name = os.fsencode(value)
+    if b"\0" in name:
+        raise ValueError("embedded null byte")
+    return name
+
+
+def _if_index_arg(value: Any) -> int:
+    """if_indextoname's PyLong_AsUnsignedLong, then the (unsigned int) the C call takes."""
+    if not isinstance(value, int):
+        raise TypeError("an integer is required")
+    if value < 0:
+        raise OverflowError("can't convert negative value to unsigned int")
+    if value > 0xFFFFFFFFFFFFFFFF:
+        raise OverflowError("Python int too large to convert to C unsigned long")
+    return value & 0xFFFFFFFF
+
+
+def _c_int32(value: int) -> int:
+    """An unsigned int as the int ifr_ifindex holds it."""
+    return value - (1 << 32) if value >= 1 << 31 else value
 
 
 def _intenum_converter(value: int, enum_klass: type[_E]) -> int:
@@ -454,7 +480,20 @@ class socket:
     # --- names ---------------------------------------------------------------------------
 
     def _addr(self, address: Any, caller: str) -> bytes:
-        return _sockaddr.encode(self._family, address, caller)
+        return _sockaddr.encode(self._family, address, caller, ifindex_of=self._ifindex_of)
+
+    def _decode(self, raw: bytes, addrlen: int) -> Any:
+        return _sockaddr.decode(raw, addrlen, ifname_of=self._ifname_of)
+
+    def _ifindex_of(self, name: str) -> int:
+        """getsockaddrarg's ioctl(fd, SIOCGIFINDEX) for an AF_PACKET name (OSError ENODEV ...)."""
+        reply = self._sys("ioctl", {"cmd": _sockaddr.SIOCGIFINDEX, "buf": _sockaddr.ifreq_name(name)})
+        return _sockaddr.ifreq_get_index(reply.data)
+
+    def _ifname_of(self, index: int) -> str:
+        """makesockaddr's ioctl(fd, SIOCGIFNAME) for an AF_PACKET index (its "s": UTF-8)."""
+        reply = self._sys("ioctl", {"cmd": _sockaddr.SIOCGIFNAME, "buf": _sockaddr.ifreq_index(index)})
+        return _sockaddr.ifreq_get_name(reply.data).decode()
 
     @_c_method("o", "bind")
     def bind(self, address: Any, /) -> None:
@@ -464,13 +503,13 @@ class socket:
     def getsockname(self) -> Any:
         addrlen = _sockaddr.sockaddr_len(self._family)
         reply = self._sys("getsockname", {"addrlen": addrlen})
-        return _sockaddr.decode(reply.addr, reply.addrlen)
+        return self._decode(reply.addr, reply.addrlen)
 
     @_c_method("noargs", "getpeername")
     def getpeername(self) -> Any:
         addrlen = _sockaddr.sockaddr_len(self._family)
         reply = self._sys("getpeername", {"addrlen": addrlen})
-        return _sockaddr.decode(reply.addr, reply.addrlen)
+        return self._decode(reply.addr, reply.addrlen)
 
     @_c_method("varargs", "listen", 0, 1)
     def listen(self, backlog: int = min(_std.SOMAXCONN, 128), /) -> None:
@@ -536,7 +575,7 @@ class socket:
     def _accept(self) -> tuple[int, Any]:
         addrlen = _sockaddr.sockaddr_len(self._family)
         reply = self._sys("accept4", {"flags": SOCK_CLOEXEC, "addrlen": addrlen}, wait=True)
-        return reply.ret, _sockaddr.decode(reply.addr, reply.addrlen)
+        return reply.ret, self._decode(reply.addr, reply.addrlen)
 
     def accept(self) -> tuple[Socket, Any]:
         """Wait for a connection: (new socket, address of the client)."""
@@ -631,7 +670,7 @@ class socket:
     def _recvfrom(self, size: int, flags: int) -> tuple[bytes, int, Any]:
         addrlen = _sockaddr.sockaddr_len(self._family)
         reply = self._sys("recvfrom", {"size": size, "flags": flags, "addrlen": addrlen}, wait=True)
-        return reply.data, reply.ret, _sockaddr.decode(reply.addr, reply.addrlen)
+        return reply.data, reply.ret, self._decode(reply.addr, reply.addrlen)
 
     @_c_method("varargs", "recvfrom", 1, 2)
     def recvfrom(self, bufsize: int, flags: int = 0, /) -> tuple[bytes, Any]:
@@ -665,7 +704,7 @@ class socket:
             "recvmsg", {"flags": flags, "size": size, "addrlen": addrlen, "controllen": ancbufsize}, wait=True
         )
         ancdata = _cmsg.unpack(reply.control) if ancbufsize > 0 else []
-        addr = _sockaddr.decode(reply.addr, min(reply.addrlen, addrlen))
+        addr = self._decode(reply.addr, min(reply.addrlen, addrlen))
         return reply.data, reply.ret, ancdata, reply.msg_flags, addr
 
     @_c_method("varargs", "recvmsg", 1, 3)
@@ -1176,6 +1215,86 @@ class Net:
 
     def gethostbyname(self, hostname: str, /) -> str:
         return _std.inet_ntoa(_sockaddr.ipv4_host(_sockaddr._host_bytes(hostname)))
+
+    # --- interfaces (glibc's if_nametoindex & co.: ioctls on a socket of their own) ------
+
+    def _if_socket(self) -> int | None:
+        """glibc's __opensock: a datagram socket for the interface ioctls (None if none can be had)."""
+        reply = self._call("socket", {"family": _std.AF_INET, "type": _std.SOCK_DGRAM | SOCK_CLOEXEC,
+                                      "protocol": 0})
+        return reply.ret if reply.ret >= 0 else None
+
+    def _if_ioctl(self, fd: int, cmd: int, ifr: bytes) -> SysReply:
+        while True:
+            reply = self._call("ioctl", {"fd": fd, "cmd": cmd, "buf": ifr})
+            if reply.ret != -_errno.EINTR:
+                return reply
+
+    def if_nametoindex(self, *args: Any) -> int:
+        """The index of the interface named ``if_name`` (socket.if_nametoindex)."""
+        if len(args) != 1:
+            raise TypeError(f"if_nametoindex() takes exactly 1 argument ({len(args)} given)")
+        name = _if_name_arg(args[0])
+        index = 0
+        if len(name) < _sockaddr.IFNAMSIZ:
+            fd = self._if_socket()
+            if fd is not None:
+                try:
+                    reply = self._if_ioctl(fd, _sockaddr.SIOCGIFINDEX, _sockaddr.ifreq_name(name))
+                finally:
+                    self._close_fd(fd)
+                if reply.ret >= 0:
+                    index = _sockaddr.ifreq_get_index(reply.data)
+        if index == 0:
+            raise OSError("no interface with this name")
+        return index
+
+    def if_indextoname(self, *args: Any) -> str:
+        """The name of the interface with index ``if_index`` (socket.if_indextoname)."""
+        if len(args) != 1:
+            raise TypeError(f"_socket.if_indextoname() takes exactly one argument ({len(args)} given)")
+        index = _if_index_arg(args[0])
+        fd = self._if_socket()
+        if fd is None:
+            raise _error(_errno.EMFILE)
+        try:
+            reply = self._if_ioctl(fd, _sockaddr.SIOCGIFNAME, _sockaddr.ifreq_index(_c_int32(index)))
+        finally:
+            self._close_fd(fd)
+        if reply.ret < 0:
+            raise _error(_errno.ENXIO if reply.ret == -_errno.ENODEV else -reply.ret)
+        return os.fsdecode(_sockaddr.ifreq_get_name(reply.data))
+
+    def if_nameindex(self, *args: Any) -> list[tuple[int, str]]:
+        """Every interface as (index, name), by index (socket.if_nameindex).
+
+        glibc reads them from rtnetlink, which the emulated kernel has not:
+        here SIOCGIFNAME runs over the indexes 1, 2, ... on one socket and
+        stops after IF_NAMEINDEX_GAP indexes in a row name no device (Linux
+        never reuses an index, so a host that deleted more devices than that
+        in a row hides the ones created after them).
+        """
+        if args:
+            raise TypeError(f"_socket.if_nameindex() takes no arguments ({len(args)} given)")
+        fd = self._if_socket()
+        if fd is None:
+            raise _error(_errno.EMFILE)
+        out: list[tuple[int, str]] = []
+        try:
+            index, missing = 1, 0
+            while missing < IF_NAMEINDEX_GAP:
+                reply = self._if_ioctl(fd, _sockaddr.SIOCGIFNAME, _sockaddr.ifreq_index(index))
+                if reply.ret >= 0:
+                    out.append((index, os.fsdecode(_sockaddr.ifreq_get_name(reply.data))))
+                    missing = 0
+                elif reply.ret == -_errno.ENODEV:
+                    missing += 1
+                else:
+                    raise _error(-reply.ret)
+                index += 1
+        finally:
+            self._close_fd(fd)
+        return out
 
     # --- readiness ---------------------------------------------------------------------
 

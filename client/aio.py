@@ -72,6 +72,7 @@ from client._socket import (
     FD_CLOEXEC,
     FD_SETSIZE,
     FIONBIO,
+    IF_NAMEINDEX_GAP,
     POLLERR,
     POLLIN,
     POLLNVAL,
@@ -83,8 +84,11 @@ from client._socket import (
     SOCK_NONBLOCK,
     SOCKLEN_T_LIMIT,
     SOL_SOCKET,
+    _c_int32,
     _error,
     _fileno,
+    _if_index_arg,
+    _if_name_arg,
     _intenum_converter,
     _parse_timeout,
     _poll_ms,
@@ -111,6 +115,14 @@ __all__ = [
 
 DEFAULT_TARGET = "127.0.0.1:50051"
 _INVALID = grpc.StatusCode.INVALID_ARGUMENT
+
+
+class _NeedLookup(Exception):
+    """Raised by the AF_PACKET name resolver of a first encoding pass (see AioSocket._addr)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
 
 
 # --- the transport ----------------------------------------------------------------------
@@ -387,19 +399,48 @@ class AioSocket:
 
     # --- names --------------------------------------------------------------------------
 
-    def _addr(self, address: Any, caller: str) -> bytes:
-        return _sockaddr.encode(self._family, address, caller)
+    async def _addr(self, address: Any, caller: str) -> bytes:
+        """getsockaddrarg; an AF_PACKET name is looked up with SIOCGIFINDEX on this socket's fd.
+
+        The resolvers of _sockaddr are synchronous: a first pass stops at the
+        lookup (after the argument checks CPython makes before its ioctl), the
+        ioctl runs, and a second pass goes on with its answer.
+        """
+        if self._family != _sockaddr.AF_PACKET:
+            return _sockaddr.encode(self._family, address, caller)
+
+        def ask(name: str) -> int:
+            raise _NeedLookup(name)
+
+        try:
+            return _sockaddr.encode(self._family, address, caller, ifindex_of=ask)
+        except _NeedLookup as need:
+            reply = await self._sys("ioctl", {"cmd": _sockaddr.SIOCGIFINDEX, "buf": _sockaddr.ifreq_name(need.name)})
+            index = _sockaddr.ifreq_get_index(reply.data)
+        return _sockaddr.encode(self._family, address, caller, ifindex_of=lambda name: index)
+
+    async def _decode(self, raw: bytes, addrlen: int) -> Any:
+        """makesockaddr; an AF_PACKET index is named with SIOCGIFNAME on this socket's fd."""
+        index = _sockaddr.packet_ifindex(raw, addrlen)
+        if not index:
+            return _sockaddr.decode(raw, addrlen)
+        try:
+            reply = await self._sys("ioctl", {"cmd": _sockaddr.SIOCGIFNAME, "buf": _sockaddr.ifreq_index(index)})
+            name = _sockaddr.ifreq_get_name(reply.data).decode()
+        except OSError:
+            name = ""
+        return _sockaddr.decode(raw, addrlen, ifname_of=lambda i: name)
 
     async def bind(self, address: Any, /) -> None:
-        await self._sys("bind", {"addr": self._addr(address, "bind")})
+        await self._sys("bind", {"addr": await self._addr(address, "bind")})
 
     async def getsockname(self) -> Any:
         reply = await self._sys("getsockname", {"addrlen": _sockaddr.sockaddr_len(self._family)})
-        return _sockaddr.decode(reply.addr, reply.addrlen)
+        return await self._decode(reply.addr, reply.addrlen)
 
     async def getpeername(self) -> Any:
         reply = await self._sys("getpeername", {"addrlen": _sockaddr.sockaddr_len(self._family)})
-        return _sockaddr.decode(reply.addr, reply.addrlen)
+        return await self._decode(reply.addr, reply.addrlen)
 
     async def listen(self, backlog: int = min(_std.SOMAXCONN, 128), /) -> None:
         await self._sys("listen", {"backlog": max(c_int(backlog), 0)})
@@ -407,7 +448,7 @@ class AioSocket:
     # --- connections --------------------------------------------------------------------
 
     async def _connect(self, address: Any, caller: str) -> int:
-        raw = self._addr(address, caller)
+        raw = await self._addr(address, caller)
         if self._fd < 0:
             return _errno.EBADF
         reply = await self._net._call("connect", {"fd": self._fd, "addr": raw})
@@ -460,7 +501,7 @@ class AioSocket:
         sock = AioSocket(self._net, reply.ret, self._family, self._type, self._proto)
         if self._net._default_timeout is not None:
             await sock.settimeout(self._net._default_timeout)
-        return sock, _sockaddr.decode(reply.addr, reply.addrlen)
+        return sock, await self._decode(reply.addr, reply.addrlen)
 
     async def shutdown(self, how: int, /) -> None:
         await self._sys("shutdown", {"how": c_int(how, clinic=True)})
@@ -513,7 +554,7 @@ class AioSocket:
         addrlen = _sockaddr.sockaddr_len(self._family)
         reply = await self._sys("recvfrom", {"size": size, "flags": c_int(flags), "addrlen": addrlen}, wait=True)
         data, n = reply.data, reply.ret
-        return (data if len(data) == n else data[:n].ljust(n, b"\0")), _sockaddr.decode(reply.addr, reply.addrlen)
+        return (data if len(data) == n else data[:n].ljust(n, b"\0")), await self._decode(reply.addr, reply.addrlen)
 
     async def recvfrom_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> tuple[int, Any]:
         view = _writable_view(buffer, "recvfrom_into")
@@ -523,7 +564,7 @@ class AioSocket:
         addrlen = _sockaddr.sockaddr_len(self._family)
         reply = await self._sys("recvfrom", {"size": size, "flags": c_int(flags), "addrlen": addrlen}, wait=True)
         view[: len(reply.data)] = reply.data[:size]
-        return reply.ret, _sockaddr.decode(reply.addr, reply.addrlen)
+        return reply.ret, await self._decode(reply.addr, reply.addrlen)
 
     async def recvmsg(self, bufsize: int, ancbufsize: int = 0, flags: int = 0, /) -> tuple[bytes, list[Any], int, Any]:
         """(data, ancdata, msg_flags, address); ancdata is [(level, type, data), ...]."""
@@ -536,7 +577,7 @@ class AioSocket:
         reply = await self._sys(
             "recvmsg", {"flags": c_int(flags), "size": size, "addrlen": addrlen, "controllen": ancbufsize}, wait=True)
         ancdata = _cmsg.unpack(reply.control) if ancbufsize > 0 else []
-        addr = _sockaddr.decode(reply.addr, min(reply.addrlen, addrlen))
+        addr = await self._decode(reply.addr, min(reply.addrlen, addrlen))
         return reply.data[: min(reply.ret, size)], ancdata, reply.msg_flags, addr
 
     # --- sending ------------------------------------------------------------------------
@@ -572,13 +613,13 @@ class AioSocket:
             data, flags, address = args
         else:
             raise TypeError(f"sendto() takes 2 or 3 arguments ({len(args)} given)")
-        raw = self._addr(address, "sendto")
+        raw = await self._addr(address, "sendto")
         return (await self._sys("sendto", {"data": as_bytes(data), "flags": c_int(flags), "addr": raw}, wait=True)).ret
 
     async def sendmsg(
         self, buffers: Iterable[Any], ancdata: Iterable[Any] | None = None, flags: int = 0, address: Any = None, /
     ) -> int:
-        raw = None if address is None else self._addr(address, "sendmsg")
+        raw = None if address is None else await self._addr(address, "sendmsg")
         iov = [as_bytes(p) for p in buffers]
         control = b"" if ancdata is None else _cmsg.pack(ancdata)
         args: dict[str, Any] = {"flags": c_int(flags), "iov": iov, "addr": raw, "control": control}
@@ -753,6 +794,82 @@ class AioNet:
         except OSError:
             await sock.close()
             raise
+
+    # --- interfaces (as client.Net's: ioctls on a socket of their own) ---------------------
+
+    async def _if_socket(self) -> int | None:
+        reply = await self._call("socket", {"family": _std.AF_INET, "type": _std.SOCK_DGRAM | SOCK_CLOEXEC,
+                                            "protocol": 0})
+        return reply.ret if reply.ret >= 0 else None
+
+    async def _if_ioctl(self, fd: int, cmd: int, ifr: bytes) -> SysReply:
+        while True:
+            reply = await self._call("ioctl", {"fd": fd, "cmd": cmd, "buf": ifr})
+            if reply.ret != -_errno.EINTR:
+                return reply
+
+    async def _if_close(self, fd: int) -> None:
+        with contextlib.suppress(OSError):
+            await self._call("close", {"fd": fd})
+
+    async def if_nametoindex(self, *args: Any) -> int:
+        """The index of the interface named ``if_name`` (socket.if_nametoindex)."""
+        if len(args) != 1:
+            raise TypeError(f"if_nametoindex() takes exactly 1 argument ({len(args)} given)")
+        name = _if_name_arg(args[0])
+        index = 0
+        if len(name) < _sockaddr.IFNAMSIZ:
+            fd = await self._if_socket()
+            if fd is not None:
+                try:
+                    reply = await self._if_ioctl(fd, _sockaddr.SIOCGIFINDEX, _sockaddr.ifreq_name(name))
+                finally:
+                    await self._if_close(fd)
+                if reply.ret >= 0:
+                    index = _sockaddr.ifreq_get_index(reply.data)
+        if index == 0:
+            raise OSError("no interface with this name")
+        return index
+
+    async def if_indextoname(self, *args: Any) -> str:
+        """The name of the interface with index ``if_index`` (socket.if_indextoname)."""
+        if len(args) != 1:
+            raise TypeError(f"_socket.if_indextoname() takes exactly one argument ({len(args)} given)")
+        index = _if_index_arg(args[0])
+        fd = await self._if_socket()
+        if fd is None:
+            raise _error(_errno.EMFILE)
+        try:
+            reply = await self._if_ioctl(fd, _sockaddr.SIOCGIFNAME, _sockaddr.ifreq_index(_c_int32(index)))
+        finally:
+            await self._if_close(fd)
+        if reply.ret < 0:
+            raise _error(_errno.ENXIO if reply.ret == -_errno.ENODEV else -reply.ret)
+        return os.fsdecode(_sockaddr.ifreq_get_name(reply.data))
+
+    async def if_nameindex(self, *args: Any) -> list[tuple[int, str]]:
+        """Every interface as (index, name), by index: SIOCGIFNAME over 1, 2, ... as client.Net does."""
+        if args:
+            raise TypeError(f"_socket.if_nameindex() takes no arguments ({len(args)} given)")
+        fd = await self._if_socket()
+        if fd is None:
+            raise _error(_errno.EMFILE)
+        out: list[tuple[int, str]] = []
+        try:
+            index, missing = 1, 0
+            while missing < IF_NAMEINDEX_GAP:
+                reply = await self._if_ioctl(fd, _sockaddr.SIOCGIFNAME, _sockaddr.ifreq_index(index))
+                if reply.ret >= 0:
+                    out.append((index, os.fsdecode(_sockaddr.ifreq_get_name(reply.data))))
+                    missing = 0
+                elif reply.ret == -_errno.ENODEV:
+                    missing += 1
+                else:
+                    raise _error(-reply.ret)
+                index += 1
+        finally:
+            await self._if_close(fd)
+        return out
 
     async def getaddrinfo(self, host: Any, port: Any, family: int = 0, type: int = 0, proto: int = 0,
                           flags: int = 0) -> list[tuple[Any, Any, int, str, Any]]:

@@ -251,7 +251,11 @@ class HostTransport:
             self._track(r)
         return SysReply(r if r >= 0 else _err())
 
-    def op_ioctl(self, fd: int, cmd: int, arg: int = 0) -> SysReply:
+    def op_ioctl(self, fd: int, cmd: int, arg: int = 0, buf: bytes | None = None) -> SysReply:
+        if buf is not None:  # argp points to a buffer (struct ifreq ...), copied back in data
+            mem = ctypes.create_string_buffer(bytes(buf), len(buf))
+            r = libc.ioctl(fd, ctypes.c_ulong(cmd), mem)
+            return SysReply(r if r >= 0 else _err(), data=mem.raw)
         v = ctypes.c_int(arg)
         r = libc.ioctl(fd, ctypes.c_ulong(cmd), ctypes.byref(v))
         return SysReply(r, value=v.value) if r >= 0 else SysReply(_err())

@@ -3466,3 +3466,93 @@ def scenario_misc_recvmsg_address_of_each_sender(net):
         trace.append((data, src[0], src == s.getsockname()))
     _close(r, *senders)
     return trace
+
+
+# ------------------------------------------------------------------ interfaces
+# Only lo is the same on both kernels (index 1, ARPHRD_LOOPBACK, MTU 65536):
+# the other devices (the host's eth0, the emulated host's eth0) differ, so no
+# scenario lists them (no if_nameindex) or names them.  AF_PACKET sockets on
+# the host see every frame of lo, the other programs' too: a trace keeps only
+# the frames that carry the scenario's own random token.
+
+ETH_P_ALL = 0x0003
+ETH_P_IP = 0x0800
+ARPHRD_LOOPBACK = 772
+
+
+def _outcome(fn, *args):
+    """attempt(), plus the argument errors (TypeError, ValueError, OverflowError) by type and message."""
+    try:
+        return attempt(fn, *args)
+    except (TypeError, ValueError, OverflowError) as exc:
+        return ("exc", type(exc).__name__, str(exc))
+
+
+def _token_frames(net, s, token: bytes) -> list:
+    """Every queued frame of the packet socket ``s`` that carries ``token``: (length, address)."""
+    out = []
+    for _ in range(100000):
+        got = attempt(s.recvfrom, 65536, net.MSG_DONTWAIT)
+        if got[0] == "err":
+            break
+        data, addr = got[1]
+        if token in data:
+            out.append((len(data), addr))
+    return out
+
+
+def scenario_interfaces_lo_name_and_index(net):
+    """if_nametoindex / if_indextoname of lo (SIOCGIFINDEX / SIOCGIFNAME): index 1; an alias label names lo."""
+    return [_outcome(net.if_nametoindex, "lo"), _outcome(net.if_nametoindex, b"lo"),
+            _outcome(net.if_nametoindex, "lo:1"), _outcome(net.if_indextoname, 1),
+            _outcome(net.if_indextoname, 2**32 + 1)]
+
+
+def scenario_interfaces_unknown_names(net):
+    """An unknown name is OSError without errno; an unknown index ENXIO; argument errors as CPython's."""
+    return [_outcome(net.if_nametoindex, "bogus0"), _outcome(net.if_nametoindex, "x" * 20),
+            _outcome(net.if_nametoindex, ""), _outcome(net.if_nametoindex, "lo\0x"),
+            _outcome(net.if_nametoindex, 1), _outcome(net.if_indextoname, 0),
+            _outcome(net.if_indextoname, 2**31 - 1), _outcome(net.if_indextoname, -1),
+            _outcome(net.if_indextoname, 2**64), _outcome(net.if_indextoname, "1")]
+
+
+def scenario_interfaces_packet_bind_lo(net):
+    """AF_PACKET bind((ifname, proto)) looks the name up (SIOCGIFINDEX); getsockname names it back (SIOCGIFNAME)."""
+    trace = []
+    for kind, proto in ((net.SOCK_RAW, ETH_P_ALL), (net.SOCK_DGRAM, ETH_P_IP)):
+        s = net.socket(net.AF_PACKET, kind, net.htons(proto))
+        trace.append(s.getsockname())  # unbound: ifindex 0 -> ''
+        trace.append(attempt(s.bind, ("lo", proto)))
+        trace.append(s.getsockname())
+        trace.append(attempt(s.bind, ("lo", 0, 0, 0, b"\x01\x02")))
+        trace.append(s.getsockname())
+        s.close()
+    return trace
+
+
+def scenario_interfaces_packet_unknown_device(net):
+    """A name no device has is ENODEV from bind and sendto (the ioctl fails before the call)."""
+    s = net.socket(net.AF_PACKET, net.SOCK_DGRAM, net.htons(ETH_P_IP))
+    trace = [errname(s.bind, ("bogus0", ETH_P_IP)), errname(s.sendto, b"x", ("bogus0", ETH_P_IP)),
+             errname(s.bind, ("lo" * 10, ETH_P_IP)), errname(s.bind, ("lo:1", ETH_P_IP)), s.getsockname()]
+    s.close()
+    return trace
+
+
+def scenario_interfaces_packet_sees_udp_on_lo(net):
+    """A UDP datagram to 127.0.0.1 passes lo twice: the tap sees PACKET_OUTGOING then PACKET_HOST,
+    each named ('lo', ETH_P_IP, pkttype, ARPHRD_LOOPBACK, 6 zero bytes)."""
+    token = uuid.uuid4().bytes
+    p = net.socket(net.AF_PACKET, net.SOCK_RAW, net.htons(ETH_P_ALL))
+    p.bind(("lo", ETH_P_ALL))
+    d = net.socket(net.AF_PACKET, net.SOCK_DGRAM, net.htons(ETH_P_IP))
+    d.bind(("lo", ETH_P_IP))
+    r = _udp(net)
+    s = _udp(net)
+    _token_frames(net, p, token)  # empty the queues of the host's other lo traffic (rcvbuf room)
+    _token_frames(net, d, token)
+    s.sendto(token, r.getsockname())
+    trace = [r.recv(100) == token, _token_frames(net, p, token), _token_frames(net, d, token)]
+    _close(p, d, r, s)
+    return trace
