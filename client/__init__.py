@@ -76,16 +76,19 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
-def local(same_host_as: Net | None = None, *, uid: int = 0, gid: int = 0) -> Net:
+def local(same_host_as: Net | None = None, *, uid: int = 0, gid: int = 0, host: LocalHost | None = None) -> Net:
     """A new process on an in-process emulated host (no daemon).
 
     Each call makes a fresh host, unless ``same_host_as`` names a Net from an
     earlier ``local()``: then the new process shares that host (its
-    filesystem, abstract names, and fds passed with SCM_RIGHTS).
+    filesystem, abstract names, and fds passed with SCM_RIGHTS).  ``host``
+    names an existing :class:`client._local.LocalHost` instead (several hosts
+    on one loop, ``LocalHost(share_loop_with=...)``, make a multi-host lab).
     """
     from client._local import LocalTransport
 
-    host: LocalHost | None = None
+    if same_host_as is not None and host is not None:
+        raise TypeError("give same_host_as or host, not both")
     if same_host_as is not None:
         transport = same_host_as._transport
         if not isinstance(transport, LocalTransport):

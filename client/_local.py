@@ -32,13 +32,19 @@ T = TypeVar("T")
 class LocalHost:
     """One emulated host running on its own event-loop thread."""
 
-    def __init__(self, **host_kwargs: Any) -> None:
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._run, name="socketlab-local-kernel", daemon=True)
+    def __init__(self, *, share_loop_with: LocalHost | None = None, **host_kwargs: Any) -> None:
         self._lock = threading.Lock()
         self._users = 0
         self._stopped = False
-        self._thread.start()
+        # share_loop_with: another host on the same loop thread (hosts joined by
+        # veth pairs must run on one loop); the loop's owner counts the users of all.
+        self._owner: LocalHost = self if share_loop_with is None else share_loop_with._owner
+        if share_loop_with is None:
+            self.loop = asyncio.new_event_loop()
+            self._thread = threading.Thread(target=self._run, name="socketlab-local-kernel", daemon=True)
+            self._thread.start()
+        else:
+            self.loop, self._thread = self._owner.loop, self._owner._thread
 
         def make() -> Host:
             from kernel.host import Host
@@ -68,12 +74,18 @@ class LocalHost:
         return asyncio.run_coroutine_threadsafe(wrap(), self.loop).result()
 
     def acquire(self) -> None:
+        if self._owner is not self:
+            self._owner.acquire()
+            return
         with self._lock:
             if self._stopped:
                 raise RuntimeError("this local host has stopped")
             self._users += 1
 
     def release(self) -> None:
+        if self._owner is not self:
+            self._owner.release()
+            return
         with self._lock:
             self._users -= 1
             last = self._users <= 0 and not self._stopped
