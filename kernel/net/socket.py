@@ -10,6 +10,7 @@ type and the SOCK_* flags in Linux's order.
 """
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Protocol
 
 from kernel import uapi
@@ -438,6 +439,18 @@ async def sys_recvmsg(proc: Process, fd: int, msg: MsgHdr, flags: int) -> int:
     return ret
 
 
+def _signal_pending() -> bool:
+    """The call's task was cancelled (the signal) and a partial result consumed the cancel
+    (MSG_WAITALL, a stream send cut short): the signal is still pending, so the rest of an
+    mmsg call must not sleep (Linux: the next wait fails with -EINTR at once)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
+def _file_nonblocking(sock: Socket) -> bool:
+    return sock.file is not None and bool(sock.file.f_flags & uapi.O_NONBLOCK)
+
+
 async def sys_sendmmsg(proc: Process, fd: int, msgs: list[MsgHdr], flags: int) -> int:
     sock = sockfd_lookup(proc, fd)
     if isinstance(sock, int):
@@ -450,11 +463,20 @@ async def sys_sendmmsg(proc: Process, fd: int, msgs: list[MsgHdr], flags: int) -
             f = _nonblock_flags(sock, flags)
             if i + 1 < len(msgs):
                 f |= uapi.MSG_BATCH
-            err = await sock_sendmsg(proc, sock, msg, f)
+            if sent and _signal_pending():
+                f |= uapi.MSG_DONTWAIT  # the signal is still pending: this message cannot sleep
+            try:
+                err = await sock_sendmsg(proc, sock, msg, f)
+            except asyncio.CancelledError:
+                if not sent:
+                    raise
+                err = -uapi.EINTR  # a signal after some messages: their count (__sys_sendmmsg)
         if err < 0:
             return sent if sent else err
         msg.msg_len = err
         sent += 1
+        if err < sum(len(b) for b in msg.iov):
+            break  # msg_data_left: a message sent in part (a signal, a full buffer) ends the call
     return sent
 
 
@@ -471,7 +493,18 @@ async def sys_recvmmsg(proc: Process, fd: int, msgs: list[MsgHdr], flags: int, t
         f = flags & ~uapi.MSG_WAITFORONE
         if got and flags & uapi.MSG_WAITFORONE:
             f |= uapi.MSG_DONTWAIT
-        err = await sys_recvmsg(proc, fd, msg, f)
+        interrupted = bool(got) and _signal_pending()
+        could_sleep = not f & uapi.MSG_DONTWAIT and not _file_nonblocking(sock)
+        if interrupted:
+            f |= uapi.MSG_DONTWAIT  # the signal is still pending: this message cannot sleep
+        try:
+            err = await sys_recvmsg(proc, fd, msg, f)
+        except asyncio.CancelledError:
+            if not got:
+                raise
+            err = -uapi.EINTR  # a signal after some messages: their count, the error kept (do_recvmmsg)
+        if interrupted and could_sleep and err == -uapi.EAGAIN:
+            err = -uapi.EINTR  # where it would have slept, the pending signal interrupts it
         if err < 0:
             if got:
                 if err not in (-uapi.EAGAIN,):

@@ -56,8 +56,8 @@ from client._gen.socketlab.v1 import types_pb2 as t
 from kernel import uapi
 
 BATCH = 24  # calls written back to back on one session before reading their replies
-BLOCK_GRACE = 0.5  # a call still unanswered this long after its batch went out gets `cancel`
-HANG_SECONDS = 15.0  # a cancelled call that does not answer within this is a hang
+BLOCK_GRACE = 0.2  # a call the daemon reports blocked (progress) gets `cancel` this long after
+HANG_SECONDS = 20.0  # a call that does not answer within this (cancelled if it blocked) is a hang
 MAX_FDS = 96  # above this many tracked fds, a process mostly closes
 CHANNEL_OPTIONS = [("grpc.max_send_message_length", 64 << 20), ("grpc.max_receive_message_length", 64 << 20)]
 DOCUMENTED_CALL_ERRORS = {grpc.StatusCode.INVALID_ARGUMENT.value[0]}  # (RESOURCE_EXHAUSTED: never > 10,000 pending)
@@ -109,6 +109,7 @@ class Stats:
     syscalls: int = 0  # replies carrying a Result (the call reached the syscall layer)
     call_errors: int = 0  # documented CallErrors (INVALID_ARGUMENT)
     cancelled: int = 0  # calls that blocked and got `cancel`
+    abrupt_exits: int = 0  # sessions cancelled with calls in flight
     processes: int = 0
     seconds: float = 0.0
     errnos: collections.Counter[str] = field(default_factory=collections.Counter)
@@ -124,7 +125,8 @@ class Stats:
         rate = self.syscalls / self.seconds if self.seconds else 0.0
         top = ", ".join(f"{name} {n}" for name, n in self.errnos.most_common(10))
         return (f"soak: {self.syscalls} syscalls ({self.call_errors} malformed -> INVALID_ARGUMENT, "
-                f"{self.cancelled} blocked and cancelled) by {self.processes} processes in {self.seconds:.1f} s "
+                f"{self.cancelled} blocked and cancelled) by {self.processes} processes "
+                f"({self.abrupt_exits} cancelled mid-batch) in {self.seconds:.1f} s "
                 f"= {rate:.0f} syscalls/s\n  errno top 10: {top}\n"
                 f"  ops: {', '.join(f'{k} {v}' for k, v in sorted(self.ops.items()))}\n"
                 f"  blocked (cancelled): {', '.join(f'{k} {v}' for k, v in self.blocked.most_common())}\n"
@@ -161,6 +163,8 @@ class Gen:
         return self.fds.get(fd, (0, 0))[0] or self.r.choice([uapi.AF_UNIX, uapi.AF_INET])
 
     def flags(self, base: int = uapi.MSG_DONTWAIT) -> int:
+        if self.r.random() < 0.03:
+            base = 0  # a call that may block (on a blocking socket): the daemon reports it, we cancel it
         f = base
         while self.r.random() < 0.3:
             f |= self.r.choice(MSG_FLAGS)
@@ -522,7 +526,11 @@ class Gen:
         fds = [t.PollFd(fd=self.fd(), events=self.r.choice([uapi.POLLIN, uapi.POLLOUT, uapi.POLLIN | uapi.POLLOUT,
                                                             0, 0xFFFF, -1, uapi.POLLRDHUP | uapi.POLLPRI]))
                for _ in range(n)]
-        return "poll", sc.PollRequest(fds=fds, timeout_ms=0)
+        return "poll", sc.PollRequest(fds=fds, timeout_ms=self._wait_ms())
+
+    def _wait_ms(self) -> int:
+        """poll/epoll_wait's timeout: mostly 0; sometimes a short wait, or forever (then cancelled)."""
+        return self.r.choice([0] * 16 + [1, 5, -1])
 
     def op_epoll_create(self) -> tuple[str, Any]:
         return "epoll_create", sc.EpollCreateRequest(flags=self.r.choice([0, 0, uapi.EPOLL_CLOEXEC, 1, -1]))
@@ -542,7 +550,7 @@ class Gen:
         epfds = [fd for fd, kind in self.fds.items() if kind == (-1, -1)]
         epfd = self.r.choice(epfds) if epfds and self.r.random() < 0.85 else self.fd()
         return "epoll_wait", sc.EpollWaitRequest(epfd=epfd, maxevents=self.r.choice([1, 8, 64, 0, -1, 2**31 - 1]),
-                                                 timeout_ms=0)
+                                                 timeout_ms=self._wait_ms())
 
     def op_unlink(self) -> tuple[str, Any]:
         path = self.r.choice([n for n in UNIX_NAMES if n[:1] == b"/"] + [b"", b"/tmp", b"/nonexistent/x", b"rel"])
@@ -704,21 +712,38 @@ def _short(req: Any) -> str:
 
 
 class Budget:
-    """The shared count of calls still to issue."""
+    """Calls go on until ``target`` replies with a Result have come back (the overshoot is at most a batch
+    per process; malformed calls and those of processes cancelled mid-batch do not count)."""
 
-    def __init__(self, total: int) -> None:
-        self.left = total
+    def __init__(self, target: int, stats: Stats) -> None:
+        self.target = target
+        self.stats = stats
+
+    @property
+    def left(self) -> int:
+        return max(0, self.target - self.stats.syscalls)
 
     def take(self, n: int) -> int:
-        got = min(n, self.left)
-        self.left -= got
-        return got
+        return n if self.left > 0 else 0
 
 
 async def run_process(stub: pb_grpc.ProcessStub, index: int, seed: int, budget: Budget, stats: Stats,
                       journal: collections.deque[str] | None = None) -> None:
-    """One emulated process: open a session, run batches of random calls until the budget is spent, end it."""
+    """One slot of emulated processes: one process after another until the budget is spent.
+
+    Most live until the end; some exit after a few batches, either cleanly
+    (the client ends the stream) or abruptly (the RPC is cancelled with a batch
+    of calls still in flight: the daemon must interrupt them and free it all).
+    """
     rnd = random.Random(seed * 1_000_003 + index)
+    while budget.left > 0 and len(stats.failures) < 50:
+        lifetime = rnd.choice([1 << 30, 1 << 30, 1 << 30, 5, 20, 60])
+        await _one_process(stub, index, rnd, lifetime, rnd.random() < 0.5, budget, stats, journal)
+
+
+async def _one_process(stub: pb_grpc.ProcessStub, index: int, rnd: random.Random, lifetime: int, abrupt: bool,
+                       budget: Budget, stats: Stats, journal: collections.deque[str] | None) -> None:
+    """One process: open a session, run up to ``lifetime`` batches, end it (``abrupt``: mid-batch)."""
     call = stub.Session()
     opener = pb.OpenProcess()
     if index % 4 == 3:  # an unprivileged process: EPERM/EACCES paths
@@ -731,15 +756,44 @@ async def run_process(stub: pb_grpc.ProcessStub, index: int, seed: int, budget: 
     stats.processes += 1
     gen = Gen(rnd, first.opened.pid)
     waiters: dict[int, asyncio.Future[pb.SessionResponse]] = {}
+    kinds: dict[int, str] = {}
     loop = asyncio.get_running_loop()
+    wlock = asyncio.Lock()
+    cancels: set[asyncio.Task[None]] = set()
+    progressed: set[int] = set()
+
+    async def write(req: pb.SessionRequest) -> None:
+        async with wlock:
+            await call.write(req)
+
+    async def cancel(rid: int) -> None:
+        fut = waiters.get(rid)
+        if fut is None or fut.done():
+            return
+        stats.cancelled += 1
+        stats.blocked[kinds.get(rid, "?")] += 1
+        try:
+            await write(pb.SessionRequest(id=rid, cancel=pb.CancelCall()))
+        except (grpc.aio.AioRpcError, asyncio.InvalidStateError, grpc.aio.UsageError):
+            pass  # the stream is gone (an abrupt exit); its calls no longer matter
+
+    def later(rid: int) -> None:
+        task = asyncio.ensure_future(cancel(rid))
+        cancels.add(task)
+        task.add_done_callback(cancels.discard)
 
     async def reader() -> None:
         while True:
             msg = await call.read()
             if msg is grpc.aio.EOF:  # type: ignore[attr-defined]
                 break
-            if msg.WhichOneof("kind") == "progress":
+            if msg.WhichOneof("kind") == "progress":  # the call blocks: interrupt it soon
+                if msg.id not in waiters:
+                    stats.fail(f"process {index}: progress for id {msg.id} nobody waits for")
+                progressed.add(msg.id)
+                loop.call_later(BLOCK_GRACE, later, msg.id)
                 continue
+            kinds.pop(msg.id, None)
             fut = waiters.pop(msg.id, None)
             if fut is None:
                 stats.fail(f"process {index}: a reply for id {msg.id} nobody waits for")
@@ -752,40 +806,37 @@ async def run_process(stub: pb_grpc.ProcessStub, index: int, seed: int, budget: 
     read_task = asyncio.ensure_future(reader())
     next_id = 1
     try:
-        while True:
+        for round_ in range(lifetime):
             n = budget.take(BATCH)
-            if n == 0 or stats.failures and len(stats.failures) >= 50:
+            if n == 0 or len(stats.failures) >= 50:
                 break
             batch = []
             for _ in range(n):
                 kind, body = gen.next()
-                req = pb.SessionRequest(id=next_id, **{kind: body})
-                if rnd.random() < 0.03:
-                    req.report_progress = True
+                # report_progress: the daemon says when a call blocks (it then gets `cancel`)
+                req = pb.SessionRequest(id=next_id, report_progress=True, **{kind: body})
                 if rnd.random() < 0.02:
                     req.timeout = rnd.choice([0.0, 0.0, 0.001, 0.01, -1.0, float("nan"), float("inf")])
                 fut = loop.create_future()
                 waiters[next_id] = fut
+                kinds[next_id] = kind
                 batch.append((next_id, kind, body, fut))
                 if journal is not None:
                     journal.append(f"p{index} #{next_id} {kind} {_short(body)}")
                 next_id += 1
                 stats.ops[kind] += 1
-                await call.write(req)
+                await write(req)
+            if abrupt and round_ == lifetime - 1:
+                stats.abrupt_exits += 1
+                return  # (finally: the RPC is cancelled with this batch in flight)
             futs = [f for _, _, _, f in batch]
-            _, pending = await asyncio.wait(futs, timeout=BLOCK_GRACE)
+            _, pending = await asyncio.wait(futs, timeout=HANG_SECONDS)
             if pending:
-                for rid, kind, _, fut in batch:
-                    if fut in pending:
-                        stats.cancelled += 1
-                        stats.blocked[kind] += 1
-                        await call.write(pb.SessionRequest(id=rid, cancel=pb.CancelCall()))
-                _, pending = await asyncio.wait(pending, timeout=HANG_SECONDS)
                 for rid, kind, body, fut in batch:
                     if fut in pending:
-                        stats.fail(f"process {index}: call #{rid} {kind} hangs after cancel: {_short(body)}")
-                if pending:
-                    return
+                        what = "blocked, cancelled" if rid in progressed else "no progress"
+                        stats.fail(f"process {index}: call #{rid} {kind} hangs ({what}): {_short(body)}")
+                return
             for rid, kind, body, fut in batch:
                 exc = fut.exception()
                 if exc is not None:
@@ -804,6 +855,8 @@ async def run_process(stub: pb_grpc.ProcessStub, index: int, seed: int, budget: 
     finally:
         read_task.cancel()
         call.cancel()
+        for task in list(cancels):
+            task.cancel()
 
 
 async def soak(target: str, syscalls: int, seed: int, processes: int = 32,
@@ -813,8 +866,7 @@ async def soak(target: str, syscalls: int, seed: int, processes: int = 32,
     started = time.monotonic()
     async with grpc.aio.insecure_channel(target, options=CHANNEL_OPTIONS) as channel:
         stub = pb_grpc.ProcessStub(channel)
-        # A little more than asked: the malformed calls (~2%) do not count as syscalls.
-        budget = Budget(int(syscalls * 1.04) + BATCH * processes)
+        budget = Budget(syscalls, stats)
         await asyncio.gather(*(run_process(stub, i, seed, budget, stats, journal) for i in range(processes)))
     stats.seconds = time.monotonic() - started
     return stats

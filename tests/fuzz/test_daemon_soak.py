@@ -37,7 +37,7 @@ def test_daemon_soak(spawn_daemon: Callable[..., Any], capsys: Any) -> None:
     with capsys.disabled():
         print(f"\n{stats.summary()}\n  wall {wall:.1f} s (seed {SEED})")
     assert not stats.failures, "\n".join(stats.failures)
-    assert stats.processes == PROCESSES
+    assert stats.processes >= PROCESSES  # (some exit early and are replaced)
     assert stats.syscalls >= SYSCALLS, stats.summary()
     assert d.proc.poll() is None, "socketlabd died:\n" + "".join(d.log[-40:])
     assert soak.healthy(d.target)
