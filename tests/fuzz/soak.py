@@ -908,6 +908,14 @@ def back_to(url: str, base: tuple[int, int, int], timeout: float = 15.0) -> tupl
     return wait_for(lambda: resources(url), lambda c: c == base, timeout)
 
 
+BAD_LOG = ("Traceback", " ERROR ", "internal error", "never retrieved", "destroyed but it is pending")
+
+
+def bad_log_lines(lines: list[str]) -> list[str]:
+    """The daemon's log lines that betray a fault (an exception, an INTERNAL, a lost task)."""
+    return [line for line in lines if any(mark in line for mark in BAD_LOG)]
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m tests.fuzz.soak", description=__doc__.split("\n\n")[0])
     p.add_argument("--syscalls", type=int, default=100_000)
@@ -943,8 +951,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if daemon is not None:
             status = daemon.stop()
-            log = "".join(daemon.log)
-            if "Traceback" in log or status != 0:
+            if bad_log_lines(daemon.log) or status != 0:
                 print(f"FAIL: daemon exit {status}; log tail:\n" + "".join(daemon.log[-40:]))
                 ok = False
     print("soak:", "OK" if ok else "FAILED")
