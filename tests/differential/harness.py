@@ -148,6 +148,8 @@ def discover() -> dict[str, Scenario]:
     found: dict[str, Scenario] = {}
     for stem in scenario_modules():
         module = load_module(stem)
+        if getattr(module, "MULTI_HOST", False):  # scenario(lab): topo_harness.py runs those
+            continue
         area = stem[len("scenarios_") :]
         for name, fn in vars(module).items():
             if name.startswith("scenario_") and callable(fn):
