@@ -162,6 +162,9 @@ def _icmp_packets(lab, s, timeout=1.0) -> list:
             packet, addr = s.recvfrom(65536, MSG_DONTWAIT)
         except BlockingIOError:
             return out
+        except OSError as exc:  # a pending error (IP_RECVERR): reported once
+            out.append(("err", _ename(exc.errno or 0)))
+            continue
         ihl = (packet[0] & 0x0F) * 4
         ttl, src = packet[8], _dotted(packet[12:16])
         icmp = packet[ihl:]
@@ -673,10 +676,298 @@ def scenario_arp_failure_host_unreachable(lab):
     datagram fails with a host unreachable a sends itself."""
     raw = _raw_icmp(lab.a)
     s = _udp(lab.a, IP_RECVERR=1)
-    s.sendto(b"anyone?", (NOBODY, PORT))
+    sends = [errname(s.sendto, b"anyone? %d" % i, (NOBODY, PORT)) for i in range(3)]
     early = _ready(lab, s, 0.2)
     err = _errqueue(lab, s, timeout=6.0)
+    more = _drain_errqueue(lab, s, 0.5)
     seen = _icmp_packets(lab, raw, 0.5)
-    out = [early, err, _so_error(s), seen]
+    out = [sends, early, err, more, _so_error(s), seen]
     _close(raw, s)
+    return out
+
+
+@seconds(20)
+def scenario_arp_failure_at_r_host_unreachable_to_a(lab):
+    """Nobody holds 10.2.0.99: r queues the forwarded datagram, its ARP
+    fails (~3 s) and r sends a host unreachable back to a."""
+    s = _udp(lab.a, IP_RECVERR=1)
+    sent = errname(s.sendto, b"via r to nobody", ("10.2.0.99", PORT))
+    early = _ready(lab, s, 0.2)
+    err = _errqueue(lab, s, timeout=6.0)
+    out = [sent, early, err, _so_error(s)]
+    s.close()
+    return out
+
+
+# ------------------------------------------------------- more ICMP details
+
+
+def _drain_errqueue(lab, s, first_timeout=1.0) -> list:
+    out = []
+    timeout = first_timeout
+    while True:
+        got = _errqueue(lab, s, timeout)
+        if got == "nothing":
+            return out
+        out.append(got[0])
+        timeout = 0.3
+
+
+def _count_icmp(lab, raw) -> list:
+    got = _icmp_packets(lab, raw)
+    while _ready(lab, raw, 0.3):
+        got += _icmp_packets(lab, raw, 0)
+    return sorted(set(got)) + [len(got)]
+
+
+def scenario_icmp_port_unreachable_rate_limited_at_b(lab):
+    """Ten datagrams to a closed port at once (no IP_RECVERR, unconnected:
+    every send succeeds); a raw socket at a counts the errors b's per-peer
+    ICMP token bucket (net.ipv4.icmp_ratelimit 1 s, burst 6) lets out."""
+    raw = _raw_icmp(lab.a)
+    s = _udp(lab.a)
+    sends = [errname(s.sendto, b"burst", (B, CLOSED)) for _ in range(10)]
+    out = [sends, _count_icmp(lab, raw)]
+    _close(raw, s)
+    return out
+
+
+def scenario_icmp_time_exceeded_rate_limited_at_r(lab):
+    raw = _raw_icmp(lab.a)
+    s = _udp(lab.a, IP_TTL=1)
+    sends = [errname(s.sendto, b"ttl burst", (B, PORT)) for _ in range(10)]
+    out = [sends, _count_icmp(lab, raw)]
+    _close(raw, s)
+    return out
+
+
+def scenario_icmp_errors_with_recverr_interleave_with_sends(lab):
+    """With IP_RECVERR each error is also sk_err: the next send reports it
+    (and sends nothing)."""
+    s = _udp(lab.a, IP_RECVERR=1)
+    sends = [errname(s.sendto, b"burst %d" % i, (B, CLOSED)) for i in range(6)]
+    errors = _drain_errqueue(lab, s)
+    s.close()
+    return [sends, len(errors), sorted(set(errors))]
+
+
+def scenario_icmp_echo_replies_not_rate_limited(lab):
+    raw = _raw_icmp(lab.a)
+    for seq in range(10):
+        raw.sendto(_echo(0x4242, seq, b"many"), (B, 0))
+    got = _icmp_packets(lab, raw)
+    count = len(got)
+    while count < 10 and _ready(lab, raw, 0.3):
+        count += len(_icmp_packets(lab, raw, 0))
+    raw.close()
+    return [count]
+
+
+def scenario_icmp_error_quote_length(lab):
+    """An ICMP error quotes as much of the datagram as fits in 576 bytes."""
+    raw = _raw_icmp(lab.a)
+    s = _udp(lab.a, IP_RECVERR=1)
+    s.sendto(bytes(1000), (B, CLOSED))
+    packet = raw.recv(65536) if _ready(lab, raw) else b""
+    err = _errqueue(lab, s)
+    out = [len(packet), struct.unpack("!H", packet[2:4])[0] if packet else 0,
+           err if err == "nothing" else (err[0], len(err[1]))]
+    _close(raw, s)
+    return out
+
+
+def scenario_icmp_port_unreachable_after_reassembly(lab):
+    raw = _raw_icmp(lab.a)
+    s = _udp(lab.a, IP_RECVERR=1)
+    s.sendto(bytes(3000), (B, CLOSED))
+    packets = []
+    if _ready(lab, raw):
+        packets.append(raw.recv(65536))
+        while _ready(lab, raw, 0.2):
+            packets.append(raw.recv(65536))
+    errors = _drain_errqueue(lab, s)
+    out = [[(len(p), p[20], p[21], struct.unpack("!H", p[28 + 6:28 + 8])[0] & 0x3FFF) for p in packets], errors]
+    _close(raw, s)
+    return out
+
+
+def scenario_icmp_ttl1_fragmented_one_error(lab):
+    """Only the first fragment (offset 0) earns a time exceeded."""
+    s = _udp(lab.a, IP_RECVERR=1, IP_TTL=1)
+    s.sendto(bytes(4000), (B, PORT))
+    errors = _drain_errqueue(lab, s)
+    s.close()
+    return [errors]
+
+
+def scenario_icmp_ttl1_b_to_a_offender_far_address(lab):
+    s = _udp(lab.b, IP_RECVERR=1, IP_TTL=1)
+    s.sendto(b"b dies at r", (A, PORT))
+    out = [_errqueue(lab, s)]
+    s.close()
+    return out
+
+
+@variant("pmtu")
+def scenario_pmtu_ttl_checked_before_mtu(lab):
+    """A too-big DF datagram with TTL 1: r answers time exceeded, not
+    fragmentation needed (ip_forward checks the TTL first)."""
+    s = _udp(lab.a, IP_RECVERR=1, IP_TTL=1, IP_MTU_DISCOVER=IP_PMTUDISC_DO)
+    s.sendto(bytes(1472), (B, PORT))
+    out = [_drain_errqueue(lab, s)]
+    s.close()
+    return out
+
+
+def scenario_icmp_raw_recverr_net_unreachable(lab):
+    raw = _raw_icmp(lab.a)
+    raw.setsockopt(SOL_IP, IP_RECVERR, 1)
+    raw.sendto(_echo(1, 1, b"raw nowhere"), (UNROUTED, 0))
+    got = _icmp_packets(lab, raw)
+    err = _errqueue(lab, raw, 0.3)
+    raw.close()
+    return [got, err if err == "nothing" or err[0] is None else (err[0], err[1][:1], len(err[1]), err[2])]
+
+
+def scenario_icmp_echo_to_subnet_broadcast_ignored(lab):
+    """net.ipv4.icmp_echo_ignore_broadcasts = 1: r does not answer."""
+    raw = _raw_icmp(lab.a)
+    raw.setsockopt(SOL_SOCKET, SO_BROADCAST, 1)
+    raw.sendto(_echo(3, 3, b"bcast ping"), ("10.1.0.255", 0))
+    got = _icmp_packets(lab, raw, 0.3)
+    raw.close()
+    return [got]
+
+
+# --------------------------------------------------- options, multicast, devices
+
+
+def scenario_ip_options_record_route_across_r(lab):
+    IP_OPTIONS, IP_RECVOPTS = 4, 6
+    rx = _udp(lab.b, ("0.0.0.0", PORT))
+    rx.setsockopt(SOL_IP, IP_RECVOPTS, 1)
+    s = _udp(lab.a)
+    rr = bytes([7, 15, 4]) + bytes(12) + bytes([0])  # record route, 3 slots, then EOL
+    s.setsockopt(SOL_IP, IP_OPTIONS, rr)
+    s.sendto(b"route me", (B, PORT))
+    out = []
+    if _ready(lab, rx):
+        data, anc, _flags, addr = rx.recvmsg(100, 1024)
+        out.append((data, addr[0], [(lv, kd, bytes(cd)) for lv, kd, cd in anc]))
+    else:
+        out.append("nothing")
+    _close(rx, s)
+    return out
+
+
+def scenario_multicast_ttl0_stays_local(lab):
+    at_r = _udp(lab.r, ("0.0.0.0", PORT))
+    at_r.setsockopt(SOL_IP, IP_ADD_MEMBERSHIP, _mreq(GROUP, R0))
+    own = _udp(lab.a, ("0.0.0.0", PORT), IP_RECVTTL=1)
+    own.setsockopt(SOL_IP, IP_ADD_MEMBERSHIP, _mreq(GROUP, A))
+    s = _udp(lab.a)
+    s.setsockopt(SOL_IP, IP_MULTICAST_TTL, 0)
+    sent = s.sendto(b"local only", (GROUP, PORT))
+    out = [sent, _recv(lab, own), _ready(lab, at_r, 0.2)]
+    _close(at_r, own, s)
+    return out
+
+
+def scenario_multicast_loop_off(lab):
+    IP_MULTICAST_LOOP = 34
+    at_r = _udp(lab.r, ("0.0.0.0", PORT))
+    at_r.setsockopt(SOL_IP, IP_ADD_MEMBERSHIP, _mreq(GROUP, R0))
+    own = _udp(lab.a, ("0.0.0.0", PORT))
+    own.setsockopt(SOL_IP, IP_ADD_MEMBERSHIP, _mreq(GROUP, A))
+    s = _udp(lab.a)
+    s.setsockopt(SOL_IP, IP_MULTICAST_LOOP, 0)
+    s.sendto(b"not to myself", (GROUP, PORT))
+    out = [_recv(lab, at_r), _ready(lab, own, 0.2)]
+    _close(at_r, own, s)
+    return out
+
+
+def scenario_multicast_not_joined_on_other_link(lab):
+    """r joined the group on eth1 only: a's datagram on eth0 is not delivered."""
+    at_r = _udp(lab.r, ("0.0.0.0", PORT))
+    at_r.setsockopt(SOL_IP, IP_ADD_MEMBERSHIP, _mreq(GROUP, R1))
+    s = _udp(lab.a)
+    s.sendto(b"wrong link", (GROUP, PORT))
+    out = [_ready(lab, at_r, 0.3)]
+    _close(at_r, s)
+    return out
+
+
+def scenario_bindtodevice_on_r_with_other_subnet_source(lab):
+    rx = _udp(lab.b, ("0.0.0.0", PORT))
+    s = _udp(lab.r)
+    s.setsockopt(SOL_SOCKET, SO_BINDTODEVICE, b"eth1")
+    s.bind((R0, 0))
+    s.sendto(b"eth1 with eth0's address", (B, PORT))
+    out = [s.getsockname()[0], _recv(lab, rx)]
+    _close(rx, s)
+    return out
+
+
+def scenario_broadcast_from_r_to_a_subnet(lab):
+    at_a = _udp(lab.a, ("0.0.0.0", PORT), IP_PKTINFO=1, IP_RECVTTL=1)
+    s = _udp(lab.r)
+    s.setsockopt(SOL_SOCKET, SO_BROADCAST, 1)
+    sent = s.sendto(b"hello subnet", ("10.1.0.255", PORT))
+    out = [sent, _recv(lab, at_a)]
+    _close(at_a, s)
+    return out
+
+
+def scenario_bindtodevice_eth0_on_r_connect_to_b_subnet(lab):
+    """Bound to eth0, r has no route to b's subnet through it: connect
+    assumes the destination on-link there (nothing is sent)."""
+    s = _udp(lab.r)
+    s.setsockopt(SOL_SOCKET, SO_BINDTODEVICE, b"eth0")
+    out = [errname(s.connect, (B, PORT)), s.getsockname()[0]]
+    s.close()
+    return out
+
+
+def scenario_pktinfo_spec_dst_picks_source_on_r(lab):
+    rx = _udp(lab.a, ("0.0.0.0", PORT))
+    s = _udp(lab.r)
+    pktinfo = struct.pack("=i4s4s", 0, _lab_inet_aton(R1), bytes(4))
+    sent = s.sendmsg([b"spec_dst"], [(SOL_IP, IP_PKTINFO, pktinfo)], 0, (A, PORT))
+    out = [sent, _recv(lab, rx)]
+    _close(rx, s)
+    return out
+
+
+def scenario_ping_from_r_far_address_bound_raw(lab):
+    raw = _raw_icmp(lab.r)
+    raw.bind((R1, 0))
+    raw.sendto(_echo(0x1234, 2, b"from far"), (A, 0))
+    got = _icmp_packets(lab, raw)
+    raw.close()
+    return [got]
+
+
+def scenario_udp_ip_ttl_255_seen_254(lab):
+    rx = _udp(lab.b, ("0.0.0.0", PORT), IP_RECVTTL=1)
+    tx = _udp(lab.a, IP_TTL=255)
+    tx.sendto(b"max ttl", (B, PORT))
+    got = _recv(lab, rx)
+    _close(rx, tx)
+    return [got]
+
+
+def scenario_ping_record_route_echoed(lab):
+    """An echo request with a record route option: r records on the way
+    out and back, b's reply echoes the option."""
+    IP_OPTIONS = 4
+    raw = _raw_icmp(lab.a)
+    raw.setsockopt(SOL_IP, IP_OPTIONS, bytes([7, 23, 4]) + bytes(20) + bytes([0]))
+    raw.sendto(_echo(0x7777, 1, b"rr"), (B, 0))
+    out = []
+    if _ready(lab, raw):
+        packet = raw.recv(65536)
+        ihl = (packet[0] & 0x0F) * 4
+        out.append((ihl, packet[20:ihl], packet[ihl], packet[ihl + 8:]))
+    raw.close()
     return out

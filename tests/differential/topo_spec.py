@@ -23,6 +23,7 @@ HOSTS = ("a", "r", "b")
 BASE: dict[str, Any] = {
     "hosts": {
         "a": {
+            "sysctls": {"net.ipv4.ip_forward": 0},  # not inherited from the machine's namespace
             "addresses": [{"dev": "eth0", "address": "10.1.0.1/24"}],
             "routes": [{"dst": "default", "via": "10.1.0.254"}],
         },
@@ -34,6 +35,7 @@ BASE: dict[str, Any] = {
             ],
         },
         "b": {
+            "sysctls": {"net.ipv4.ip_forward": 0},  # not inherited from the machine's namespace
             "addresses": [{"dev": "eth0", "address": "10.2.0.2/24"}],
             "routes": [{"dst": "default", "via": "10.2.0.254"}],
         },
