@@ -15,11 +15,13 @@ drive hundreds of thousands of syscalls:
   (valid and garbage sockaddrs, random cmsgs incl. SCM_RIGHTS of random fds,
   option values at the extremes, flags with unknown bits) from the API's own
   vocabulary: the session oneof's calls and ``Invoke`` by socketcall number;
-* calls never wait on purpose: recv/send flags carry MSG_DONTWAIT, sockets
-  are mostly SOCK_NONBLOCK, poll/epoll_wait time out at 0.  A call that blocks
-  anyway (a blocking socket from fcntl, dup or SCM_RIGHTS) gets ``cancel``
-  after BLOCK_GRACE seconds and must then answer (EINTR, or its result)
-  within HANG_SECONDS, else it is a hang.
+* calls rarely wait: recv/send flags mostly carry MSG_DONTWAIT, sockets are
+  mostly SOCK_NONBLOCK, poll/epoll_wait mostly time out at 0.  Every call asks
+  for ``report_progress``; one the daemon reports blocked gets ``cancel``
+  BLOCK_GRACE seconds later (the EINTR path, no side effect).  A call with no
+  reply within HANG_SECONDS is a hang;
+* process churn: some processes exit after a few batches, cleanly or by
+  cancelling their stream with a batch in flight, and are replaced.
 
 Every reply is checked: the response kind matches the request, its Result is
 ``ret >= 0`` with no errno, or ``ret = -errno`` with ``error_number`` a Linux
