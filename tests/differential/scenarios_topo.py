@@ -971,3 +971,23 @@ def scenario_ping_record_route_echoed(lab):
         out.append((ihl, packet[20:ihl], packet[ihl], packet[ihl + 8:]))
     raw.close()
     return out
+
+
+@variant("pmtu")
+def scenario_pmtu_not_learned_without_a_socket(lab):
+    """A DF datagram to b from a UDP port nobody holds (IP_HDRINCL): r's
+    fragmentation needed reaches a, but no socket takes it, so no path MTU is
+    learned (udp_err returns before ipv4_sk_update_pmtu); a socket connected
+    afterwards still sees 1500."""
+    raw = _raw_icmp(lab.a)
+    hdrincl = lab.a.socket(lab.a.AF_INET, lab.a.SOCK_RAW, 255)
+    udp = struct.pack("!HHHH", 40999, PORT, 1480, 0) + bytes(1472)
+    header = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 1500, 0, 0x4000, 64, 17, 0, _lab_inet_aton(A),
+                         _lab_inet_aton(B))
+    sent = hdrincl.sendto(header + udp, (B, 0))
+    seen = _icmp_packets(lab, raw)
+    s = _udp(lab.a)
+    s.connect((B, PORT))
+    out = [sent, seen, s.getsockopt(SOL_IP, IP_MTU)]
+    _close(raw, hdrincl, s)
+    return out

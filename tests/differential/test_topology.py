@@ -26,6 +26,9 @@ KNOWN_MISMATCHES: dict[str, str] = {
     "pmtu_df_learned_ip_mtu": (
         "udp_err does not do ipv4_sk_update_pmtu: the socket's cached route (sk_dst_cache) keeps MTU 1500, so "
         "IP_MTU reads 1500 after the frag-needed until a send re-routes; Linux replaces the socket's dst at once"),
+    "pmtu_not_learned_without_a_socket": (
+        "icmp_unreach records every fragmentation needed (ipv4_update_pmtu) before delivery; Linux learns it in "
+        "the protocol's err_handler: udp_err only for a matching socket (ipv4_sk_update_pmtu), icmp_err for ICMP"),
 }
 
 # Linux traces of this session, by scenario: the emulated test reuses the
