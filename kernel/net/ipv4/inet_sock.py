@@ -146,6 +146,11 @@ class InetSock(Sock):
         self.cork_fl: Any = None
         self.cork: InetCork | None = None  # up->pending
         self.corkflag = False  # UDP_CORK
+        # udp_sock's reader_queue and forward_deficit: how many skbs at the head of sk_receive_queue a read
+        # has spliced into the reader queue, and the truesize of read datagrams not yet given back to
+        # sk_rmem_alloc (udp_rmem_release defers it while the reader queue holds more)
+        self.udp_reader = 0
+        self.forward_deficit = 0
         self.udp_opts: dict[int, int] = {}  # SOL_UDP options kept only to be read back
         self.nospace = False  # SOCK_NOSPACE: a send found the buffer full (SndbufErrors from then on)
         self.hashed = False  # on the protocol's port table

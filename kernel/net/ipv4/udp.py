@@ -852,6 +852,10 @@ async def udp_recvmsg(proc: Process, sk: InetSock, msg: MsgHdr, size: int, flags
         )
         if not timeo:
             return -uapi.EAGAIN
+    # __skb_recv_udp reads from the reader queue and refills it with the whole receive queue when what it
+    # wants is not there
+    if sk.sk_receive_queue.index(skb) >= sk.udp_reader:
+        sk.udp_reader = len(sk.sk_receive_queue)
     start = skb.doff + UDP_HLEN
     ulen = skb.len - UDP_HLEN
     avail = ulen - off
@@ -883,8 +887,25 @@ async def udp_recvmsg(proc: Process, sk: InetSock, msg: MsgHdr, size: int, flags
             sk.sk_peek_off = max(sk.sk_peek_off - ulen, 0)
         if skb in sk.sk_receive_queue:
             sk.sk_receive_queue.remove(skb)
+            sk.udp_reader = max(sk.udp_reader - 1, 0)
+        if skb.destructor is not None:  # its memory goes back through udp_rmem_release
+            skb.destructor = None
+            udp_rmem_release(sk, skb.truesize)
         skb.free()
     return ret
+
+
+def udp_rmem_release(sk: InetSock, size: int) -> None:
+    """udp_rmem_release (partial): a read datagram's truesize joins forward_deficit, which goes back to
+    sk_rmem_alloc only once it reaches a quarter of sk_rcvbuf or the reader queue is empty; then the
+    receive queue is spliced into the reader queue.  Until then the read datagrams still count against
+    the receive buffer (a full one drops what arrives)."""
+    sk.forward_deficit += size
+    if sk.forward_deficit < sk.sk_rcvbuf >> 2 and sk.udp_reader:
+        return
+    sk.sk_rmem_alloc -= sk.forward_deficit
+    sk.forward_deficit = 0
+    sk.udp_reader = len(sk.sk_receive_queue)
 
 
 def sock_recv_cmsgs(w: CmsgWriter, sk: InetSock, skb: SkBuff) -> None:
@@ -938,7 +959,9 @@ class UdpProto(InetProto):
         if cmd == uapi.SIOCOUTQ:
             argp[0] = max(sk.sk_wmem_alloc, 0)
             return 0
-        if cmd == uapi.SIOCINQ:
+        if cmd == uapi.SIOCINQ:  # first_packet_length: refills an empty reader queue
+            if not sk.udp_reader:
+                sk.udp_reader = len(sk.sk_receive_queue)
             argp[0] = sk.sk_receive_queue[0].len - UDP_HLEN if sk.sk_receive_queue else 0
             return 0
         return super().ioctl(sk, cmd, argp)

@@ -340,3 +340,18 @@ async def test_65508_bytes_over_lo_without_pmtu(rig, mode: int, sent: int | str,
     assert await recv(rig, r) == "EAGAIN"
     reply = await rig.call("recvmsg", fd=s, size=1000, controllen=256, flags=uapi.MSG_ERRQUEUE)
     assert (reply.ret, reply.error_name) == ((520, "") if sent == "EMSGSIZE" else (-11, "EAGAIN"))
+
+
+async def test_read_datagrams_keep_charging_rcvbuf_until_the_reader_queue_drains(rig) -> None:
+    """udp_rmem_release as Linux 6.18: a read datagram's memory stays in sk_rmem_alloc (forward_deficit)
+    while the reader queue holds more and the deficit is under a quarter of sk_rcvbuf."""
+    r, s = await udp(rig), await udp(rig)
+    for _ in range(2):
+        await sendto(rig, s, bytes(1000), await name(rig, r))
+    assert len(await recv(rig, r)) == 1000
+    assert rig.sk(r).sk_rmem_alloc == 2 * 2304 and rig.sk(r).forward_deficit == 2304
+    await rig.set_int(r, uapi.SO_RCVBUF, 2304)  # 4608: full
+    assert await sendto(rig, s, b"x", await name(rig, r)) == 1
+    assert mib(rig, "Udp", "RcvbufErrors") == 1
+    assert len(await recv(rig, r)) == 1000 and await recv(rig, r) == "EAGAIN"
+    assert rig.sk(r).sk_rmem_alloc == 0 and rig.sk(r).forward_deficit == 0
