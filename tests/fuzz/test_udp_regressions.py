@@ -96,6 +96,23 @@ def repro_corked_sendto_readdresses_connected_sends(net: Any) -> list:
     return trace
 
 
+def repro_read_datagram_still_charges_rcvbuf(net: Any) -> list:
+    """Two 1000-byte datagrams queued, one read, SO_RCVBUF 2304 (4608), then 1-byte datagrams: Linux
+    drops them all (the read one's 2304 stays in sk_rmem_alloc as udp_rmem_release's forward deficit
+    while the reader queue holds the other), then reads the second 1000 bytes.  The fuzzer found it."""
+    r, s = _udp(net), _udp(net, bind=False)
+    for _ in range(2):
+        s.sendto(b"a" * 1000, r.getsockname())
+    trace = [len(r.recv(2000))]
+    r.setsockopt(net.SOL_SOCKET, net.SO_RCVBUF, 2304)
+    for _ in range(4):
+        s.sendto(b"b", r.getsockname())
+    trace += [_try(lambda: len(r.recv(2000))) for _ in range(2)]
+    for x in (r, s):
+        x.close()
+    return trace
+
+
 def _revents(net: Any, s: Any) -> int:
     """poll() revents of s, every event bit asked."""
     p = select.poll() if net is socket else net.poll()
@@ -216,6 +233,8 @@ REPROS: dict[str, tuple[Repro, list, str | None]] = {
         [6, 2, 1, "EAGAIN", [b"corked+1", b"2", "EAGAIN"], 0x304, b"3"], None),  # fixed: c550485
     "corked_data_charges_sndbuf": (
         repro_corked_data_charges_sndbuf, [True, 1000, False, 0, True], None),  # fixed: f6a8dd5
+    "read_datagram_still_charges_rcvbuf": (
+        repro_read_datagram_still_charges_rcvbuf, [1000, 1000, "EAGAIN"], None),  # fixed: ca5d1a3
     "pktinfo_of_datagram_queued_before_ip_pktinfo": (
         repro_pktinfo_of_datagram_queued_before_ip_pktinfo,
         [(b"before", [(0, 8, (0, bytes(4), bytes([127, 0, 0, 1])))]),

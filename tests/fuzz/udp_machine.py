@@ -28,8 +28,13 @@ Normalisation (what must differ between the kernels):
   ``("P", i)``; any other port is numbered by first appearance on its side,
   ``("eph", k)`` if it lies in ip_local_port_range, else ``("port", k)``: an
   autobound port compares as "the same port as the one seen k-th", never by
-  value.  (A port Linux re-picks after its socket closed would alias; the
-  odds are ~1/28000 per autobind and are ignored.)
+  value.  An autobind that picks a port its side numbered before (its socket
+  closed, or shared under SO_REUSEADDR) would alias: the sequence is dropped
+  (``autobind-realias``; ~1/28000 per autobind and port seen, a few per long
+  campaign).
+- which socket of a SO_REUSEPORT group gets a datagram is Linux's random
+  hash: a send while two SO_REUSEPORT sockets share a port drops the
+  sequence (``reuseport-group-delivery``).
 - payloads longer than 16 bytes as (length, crc32).
 - blocking sockets: a recv on a blocking socket that Linux's poll() does not
   show POLLIN for gets MSG_DONTWAIT added (on both sides) so no step sleeps;
@@ -359,13 +364,17 @@ class UdpMachine(RuleBasedStateMachine):
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
 
-    def both(self, what: str, op: Callable[[UdpSide], Any], named: bool = False, **args: Any) -> tuple:
+    def both(self, what: str, op: Callable[[UdpSide], Any], named: bool = False, autobind: int | None = None,
+             **args: Any) -> tuple:
         rule_name = what.split("(")[0]
         self.step_no += 1
         self.stats["steps"] += 1
         self.stats["rule:" + rule_name] += 1
+        before = {side.label: (self._port_of(side, autobind), set(side.ports)) for side in (self.host, self.emu)}
         want = self._run(self.host, op)
         got = self._run(self.emu, op)
+        if autobind is not None:
+            self.skip_realias(autobind, before)
         self.last = want
         shown = want[1][0] if named and want[0] == "ok" else want
         self.stats[f"outcome:{rule_name}:{'ok' if shown[0] == 'ok' else shown[-1]}"] += 1
@@ -378,9 +387,43 @@ class UdpMachine(RuleBasedStateMachine):
             raise AssertionError(f"step {self.step_no}: {what}\n  linux:    {want!r}\n  emulated: {got!r}")
         return want
 
+    @staticmethod
+    def _port_of(side: UdpSide, h: int | None) -> int | None:
+        if h is None or h not in side.socks:
+            return None
+        try:
+            return int(side.sock(h).getsockname()[1])
+        except OSError:
+            return None
+
+    def skip_realias(self, h: int, before: dict[str, tuple[int | None, set[int]]]) -> None:
+        """Drop the sequence when a step autobound h (its port was 0) to a port this side has numbered
+        before (its socket closed, or a SO_REUSEADDR one): each kernel's random pick, not comparable."""
+        for side in (self.host, self.emu):
+            old, seen = before[side.label]
+            new = self._port_of(side, h)
+            if old == 0 and new and new not in POOL_PORTS and new in seen:
+                self.stats["guarded:autobind-realias"] += 1
+                assume(False)
+
     def guard(self, bug: str, trigger: bool) -> None:
         if known(bug) and trigger:
             self.stats["guarded:" + bug] += 1
+            assume(False)
+
+    def skip_reuseport_group_send(self) -> None:
+        """Drop the sequence at a send while two SO_REUSEPORT sockets share a port on Linux: which one a
+        datagram reaches is reuseport_select_sock's pick by a hash with a per-boot random secret (and the
+        4-tuple's ephemeral port), which no emulation can match.  (Any send, and UDP_CORK off: a pushed
+        cork may go elsewhere than the step says.)"""
+        ports: dict[int, int] = {}
+        for s in self.host.socks.values():
+            with contextlib.suppress(OSError):
+                port = s.getsockname()[1]
+                if port and s.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT):
+                    ports[port] = ports.get(port, 0) + 1
+        if any(n > 1 for n in ports.values()):
+            self.stats["guarded:reuseport-group-delivery"] += 1
             assume(False)
 
     def with_name(self, what: str, h: int, fn: Callable[[UdpSide], Any], **args: Any) -> tuple:
@@ -399,7 +442,7 @@ class UdpMachine(RuleBasedStateMachine):
                 name = _outcome_of_exception(exc)
             return result, name
 
-        return self.both(what, op, named=True, **args)
+        return self.both(what, op, named=True, autobind=h, **args)
 
     def teardown(self) -> None:
         for side in (self.host, self.emu):
@@ -452,7 +495,8 @@ class UdpMachine(RuleBasedStateMachine):
     @rule(h=socks, addr=st.sampled_from(sorted(ADDRS)), port=st.sampled_from(PORT_KEYS))
     def bind(self, h: int, addr: str, port: Any) -> None:
         self.both(f"bind(h{h}, {addr}, {port})",
-                  lambda side: (side.sock(h).bind(side.target(("a", addr, port))), side.addr(side.sock(h).getsockname())))
+                  lambda side: (side.sock(h).bind(side.target(("a", addr, port))), side.addr(side.sock(h).getsockname())),
+                  autobind=h)
 
     @rule(h=socks)
     def getsockname(self, h: int) -> None:
@@ -491,6 +535,7 @@ class UdpMachine(RuleBasedStateMachine):
     def send(self, h: int, size: int, flags: frozenset[str]) -> None:
         data = self._data(size)
         mask = _mask(SEND_FLAGS, flags)
+        self.skip_reuseport_group_send()
         self.with_name(f"send(h{h}, {size}, {sorted(flags)})", h, lambda side: side.sock(h).send(data, mask),
                        size=size, flags=flags)
 
@@ -501,6 +546,7 @@ class UdpMachine(RuleBasedStateMachine):
     def do_sendto(self, h: int, size: int, flags: frozenset[str], to: Any) -> None:
         data = self._data(size)
         mask = _mask(SEND_FLAGS, flags)
+        self.skip_reuseport_group_send()
         self.with_name(f"sendto(h{h}, {size}, {sorted(flags)}, {to})", h,
                        lambda side: side.sock(h).sendto(data, mask, side.target(to)), size=size, flags=flags, to=to)
 
@@ -510,6 +556,7 @@ class UdpMachine(RuleBasedStateMachine):
         bufs = [self._data(n) for n in sizes]
         mask = _mask(SEND_FLAGS, flags)
         anc = send_cmsg(cmsg)
+        self.skip_reuseport_group_send()
 
         def fn(side: UdpSide) -> Any:
             address = None if to is None else side.target(to)
@@ -569,6 +616,8 @@ class UdpMachine(RuleBasedStateMachine):
         if opt in ("SO_RCVBUF", "SO_SNDBUF"):
             values = self.buf_values
         value = data.draw(st.sampled_from(values), label="value")
+        if opt == "UDP_CORK" and not value:
+            self.skip_reuseport_group_send()
         self.both(f"setsockopt(h{h}, {opt}, {value})", lambda side: side.sock(h).setsockopt(level, name, value),
                   opt=opt, value=value)
 
