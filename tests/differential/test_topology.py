@@ -22,14 +22,7 @@ SCENARIOS = discover_topo()
 IDS = list(SCENARIOS)
 
 # Emulated traces that differ from Linux, with the diagnosis (strict xfail).
-KNOWN_MISMATCHES: dict[str, str] = {
-    "pmtu_df_learned_ip_mtu": (
-        "udp_err does not do ipv4_sk_update_pmtu: the socket's cached route (sk_dst_cache) keeps MTU 1500, so "
-        "IP_MTU reads 1500 after the frag-needed until a send re-routes; Linux replaces the socket's dst at once"),
-    "pmtu_not_learned_without_a_socket": (
-        "icmp_unreach records every fragmentation needed (ipv4_update_pmtu) before delivery; Linux learns it in "
-        "the protocol's err_handler: udp_err only for a matching socket (ipv4_sk_update_pmtu), icmp_err for ICMP"),
-}
+KNOWN_MISMATCHES: dict[str, str] = {}  # scenario name -> why the emulation differs (a strict xfail)
 
 # Linux traces of this session, by scenario: the emulated test reuses the
 # host test's first trace instead of running Linux a third time.

@@ -297,10 +297,7 @@ def icmp_unreach(net: Net, skb: SkBuff, type_: int, code: int, rest: int) -> Non
             if mode == 2:
                 return
             if mode in (0, 3):
-                info = rest & 0xFFFF
-                inner_dst = int.from_bytes(view[16:20], "big")
-                if info:
-                    ipv4_update_pmtu(net, inner_dst, info)
+                info = rest & 0xFFFF  # the protocols' err_handlers learn it (ipv4_sk_update_pmtu)
     elif type_ == uapi.ICMP_PARAMETERPROB:
         info = (rest >> 24) & 0xFF
     elif type_ == uapi.ICMP_TIME_EXCEEDED:
@@ -367,7 +364,13 @@ def icmp_rcv(skb: SkBuff) -> int:
 
 
 def icmp_err(skb: SkBuff, info: int) -> int:
-    """icmp_err: an ICMP error quoting an ICMP message we sent (an echo request of a ping socket)."""
+    """icmp_err: an ICMP error quoting an ICMP message we sent: a fragmentation-needed
+    teaches the path MTU; ping sockets hear about their echo requests."""
+    type_, code, _ = skb.cb.get("icmp", (0, 0, 0))
+    if type_ == uapi.ICMP_DEST_UNREACH and code == uapi.ICMP_FRAG_NEEDED and info and skb.doff + 20 <= skb.tail:
+        dev = skb.dev
+        if dev is not None and dev.net is not None:
+            ipv4_update_pmtu(dev.net, int.from_bytes(skb.head[skb.doff + 16:skb.doff + 20], "big"), info)
     raw_hooks.ping_err(skb, info)
     return 0
 

@@ -65,6 +65,7 @@ from kernel.net.ipv4.raw import (
     sock_wait_for_wmem,
     udp_style_disconnect,
 )
+from kernel.net.ipv4.route import ipv4_sk_update_pmtu
 from kernel.net.sock import SOCK_DEAD, TCP_ESTABLISHED, Socket
 from kernel.net.uaccess import MsgHdr
 from kernel.net.wire.checksum import internet_checksum
@@ -210,6 +211,7 @@ def ping_err(skb: SkBuff, offset: int, info: int) -> None:
         err, harderr = uapi.EPROTO, True
     elif type_ == uapi.ICMP_DEST_UNREACH:
         if code == uapi.ICMP_FRAG_NEEDED:
+            ipv4_sk_update_pmtu(skb, sk, info)
             if sk.pmtudisc == uapi.IP_PMTUDISC_DONT:
                 return
             err, harderr = uapi.EMSGSIZE, True

@@ -88,6 +88,7 @@ from kernel.net.ipv4.route import (
     Flowi4,
     Rtable,
     ip_route_output_key,
+    ipv4_sk_update_pmtu,
 )
 from kernel.net.scm import CmsgWriter
 from kernel.net.sock import (
@@ -268,6 +269,7 @@ def raw_err(sk: InetSock, skb: SkBuff, info: int) -> None:
         err = uapi.EHOSTUNREACH
         if code <= uapi.NR_ICMP_UNREACH:
             if code == uapi.ICMP_FRAG_NEEDED:
+                ipv4_sk_update_pmtu(skb, sk, info)
                 harderr = sk.pmtudisc != uapi.IP_PMTUDISC_DONT
                 err = uapi.EMSGSIZE
             else:

@@ -34,7 +34,7 @@ for 0/8, 255.255.255.255 and subnet broadcasts, RTN_MULTICAST, RTN_UNICAST).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kernel import uapi
 from kernel.net.core.dev import IFF_LOOPBACK, IFF_UP, NetDevice, dev_get_by_index
@@ -86,7 +86,7 @@ __all__ = [
     "RT_TABLE_LOCAL", "RT_TABLE_MAIN", "RTN_ANYCAST", "RTN_BLACKHOLE", "RTN_BROADCAST", "RTN_LOCAL",
     "RTN_MULTICAST", "RTN_NAT", "RTN_PROHIBIT", "RTN_THROW", "RTN_UNICAST", "RTN_UNREACHABLE", "RTN_UNSPEC",
     "Rtable", "fib_add_route", "fib_del_route", "fib_dump", "inet_addr_type", "inet_addr_type_dev",
-    "ip_route_input", "ip_route_output_key", "ipv4_update_pmtu", "ip_rt_min_pmtu",
+    "ip_route_input", "ip_route_output_key", "ipv4_update_pmtu", "ipv4_sk_update_pmtu", "ip_rt_min_pmtu",
 ]
 
 RTCF_DOREDIRECT = 0x01000000
@@ -176,6 +176,22 @@ def ipv4_update_pmtu(net: Net, daddr: int, mtu: int) -> None:
     if mtu < ip_rt_min_pmtu:
         mtu = ip_rt_min_pmtu
     net.ipv4.pmtu_exceptions[daddr] = (mtu, net.clock.now() + ip_rt_mtu_expires)
+
+
+def ipv4_sk_update_pmtu(skb: Any, sk: Any, mtu: int) -> None:
+    """ipv4_sk_update_pmtu: an ICMP fragmentation-needed about a packet of ``sk``.
+
+    ``skb`` data is at the quoted IP header (as err_handlers get it): learn the
+    path MTU towards its destination, and refresh the socket's cached route to
+    that destination at once (IP_MTU reads it)."""
+    if not mtu or skb.doff + 20 > skb.tail:
+        return
+    daddr = int.from_bytes(skb.head[skb.doff + 16:skb.doff + 20], "big")
+    net = sk.net
+    ipv4_update_pmtu(net, daddr, mtu)
+    rt = getattr(sk, "sk_dst_cache", None)
+    if rt is not None and getattr(sk, "inet_daddr", 0) == daddr:
+        rt.rt_pmtu = _learned_pmtu(net, daddr)
 
 
 def _learned_pmtu(net: Net, daddr: int) -> int:

@@ -371,6 +371,8 @@ def ipv4_pktinfo_prepare(sk: InetSock, skb: SkBuff) -> None:
 
 def udp_err(skb: SkBuff, info: int) -> int:
     """__udp4_lib_err: skb data at the quoted IP header; skb.cb["icmp"] = (type, code, info)."""
+    from kernel.net.ipv4 import route
+
     type_, code, _ = skb.cb.get("icmp", (ICMP_DEST_UNREACH, 0, info))
     inner = skb.doff
     head = skb.head
@@ -394,6 +396,7 @@ def udp_err(skb: SkBuff, info: int) -> int:
         err, harderr = uapi.EPROTO, True
     elif type_ == ICMP_DEST_UNREACH:
         if code == ICMP_FRAG_NEEDED:
+            route.ipv4_sk_update_pmtu(skb, sk, info)
             if sk.pmtudisc != uapi.IP_PMTUDISC_DONT:
                 err, harderr = uapi.EMSGSIZE, True
             else:

@@ -9,7 +9,7 @@ import pytest
 from kernel.net.core.skbuff import SkBuff, alloc_skb
 from kernel.net.ipv4.ip_output import ip_build_xmit
 from kernel.net.ipv4.protocol import raw_hooks
-from kernel.net.ipv4.route import Flowi4, ip_route_output_key
+from kernel.net.ipv4.route import Flowi4, ip_route_output_key, ipv4_update_pmtu
 from kernel.net.wire.icmp import IcmpRepr
 from kernel.net.wire.ipv4 import Ipv4Repr
 from kernel.net.wire.ipv4 import ip_aton as ip
@@ -113,12 +113,14 @@ def test_df_too_big_gets_fragmentation_needed(lab: Any) -> None:
     assert send(t.a, "10.0.1.2", bytes(1400), proto=253) == 0
     assert sink.delivered == [bytes(1400)]
     assert t.r.netns.mib["Ip"]["FragCreates"] == 2 and t.b.netns.mib["Ip"]["ReasmOKs"] == 1
-    # with DF: fragmentation needed carrying the next hop's MTU; A learns the path MTU
+    # with DF: fragmentation needed carrying the next hop's MTU, handed to the protocol's err_handler
     assert send(t.a, "10.0.1.2", bytes(1400), proto=253, df=True) == 0
     [((type_, code, info), _)] = sink.errors
     assert (type_, code, info) == (3, 4, 1000)
     assert t.r.netns.mib["Ip"]["FragFails"] == 1
-    assert t.a.netns.ipv4.pmtu_exceptions[ip("10.0.1.2")][0] == 1000
+    # the IP layer itself learns nothing (Linux: the protocol's err_handler does, for a socket of its own)
+    assert ip("10.0.1.2") not in t.a.netns.ipv4.pmtu_exceptions
+    ipv4_update_pmtu(t.a.netns, ip("10.0.1.2"), info)  # what udp_err / raw_err / icmp_err do
     assert send(t.a, "10.0.1.2", bytes(1400), proto=253) == 0
     assert t.a.netns.mib["Ip"]["FragCreates"] == 2  # now A fragments to the learned MTU
     assert send(t.a, "10.0.1.2", bytes(1400), proto=253, df=True) == -90  # EMSGSIZE
