@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kernel import uapi
-from kernel.net.sock import Proto, Sock
+from kernel.net.sock import SEND_SHUTDOWN, Proto, Sock
+from kernel.wait import wait_event
 
 if TYPE_CHECKING:
     from kernel.host import Host
@@ -171,3 +172,43 @@ class InetSock(Sock):
 def inet_sk(sk: Sock | None) -> InetSock:
     assert isinstance(sk, InetSock)
     return sk
+
+
+# --- helpers of the datagram send paths (UDP, raw, ping): include/net/ip.h, net/core/sock.c ----
+
+def ip_select_ttl(sk: InetSock, rt: Any = None) -> int:
+    """ip_select_ttl: the socket's IP_TTL, else net.ipv4.ip_default_ttl."""
+    ttl = sk.uc_ttl
+    if ttl < 0:
+        ttl = int(sk.host.sysctl["net.ipv4.ip_default_ttl"])
+    return ttl
+
+
+def ip_sk_ignore_df(sk: InetSock) -> bool:
+    """ip_sk_ignore_df: datagrams may be fragmented locally (PMTUDISC_DONT/WANT/OMIT)."""
+    return sk.pmtudisc < uapi.IP_PMTUDISC_DO or sk.pmtudisc == uapi.IP_PMTUDISC_OMIT
+
+
+def ip_sk_use_pmtu(sk: InetSock) -> bool:
+    """ip_sk_use_pmtu: size datagrams by the path MTU (not PROBE/INTERFACE/OMIT's device MTU)."""
+    return sk.pmtudisc < uapi.IP_PMTUDISC_PROBE
+
+
+async def sock_wait_for_wmem(sk: InetSock, flags: int) -> int:
+    """sock_alloc_send_pskb's wait: sk_err, SEND_SHUTDOWN (EPIPE), room in sndbuf or EAGAIN."""
+    timeo = sk.sndtimeo(bool(flags & uapi.MSG_DONTWAIT))
+    while True:
+        err = sk.sock_error()
+        if err:
+            return err
+        if sk.sk_shutdown & SEND_SHUTDOWN:
+            return -uapi.EPIPE
+        if sk.sk_wmem_alloc < sk.sk_sndbuf:
+            return 0
+        sk.nospace = True
+        if not timeo:
+            return -uapi.EAGAIN
+        timeo = await wait_event(
+            sk.sk_wq, sk.host.clock, timeo,
+            lambda: sk.sk_wmem_alloc < sk.sk_sndbuf or bool(sk.sk_err) or bool(sk.sk_shutdown & SEND_SHUTDOWN),
+        )

@@ -52,7 +52,13 @@ from kernel.net.ipv4.af_inet import (
     sk_common_release,
 )
 from kernel.net.ipv4.inet_hashtables import PortTable, port_table
-from kernel.net.ipv4.inet_sock import SOCK_BINDADDR_LOCK, SOCK_BINDPORT_LOCK, InetSock, parse_sockaddr_in
+from kernel.net.ipv4.inet_sock import (
+    SOCK_BINDADDR_LOCK,
+    SOCK_BINDPORT_LOCK,
+    InetSock,
+    parse_sockaddr_in,
+    sock_wait_for_wmem,
+)
 from kernel.net.ipv4.ip_sockglue import IpcmCookie, icmp_err_convert, ip_cmsg_send, ip_icmp_error
 from kernel.net.ipv4.protocol import raw_hooks
 from kernel.net.ipv4.raw import (
@@ -62,7 +68,6 @@ from kernel.net.ipv4.raw import (
     ip_setup_send,
     route_datagram,
     sock_queue_rcv_skb,
-    sock_wait_for_wmem,
     udp_style_disconnect,
 )
 from kernel.net.ipv4.route import ipv4_sk_update_pmtu

@@ -62,9 +62,13 @@ from kernel.net.ipv4.inet_sock import (
     SOCK_BINDADDR_LOCK,
     SOCK_BINDPORT_LOCK,
     InetSock,
+    ip_select_ttl,
+    ip_sk_ignore_df,
+    ip_sk_use_pmtu,
     ipv4_is_lbcast,
     ipv4_is_multicast,
     parse_sockaddr_in,
+    sock_wait_for_wmem,
     sockaddr_in,
 )
 from kernel.net.ipv4.ip_options import IpOptions
@@ -93,7 +97,6 @@ from kernel.net.ipv4.route import (
 from kernel.net.scm import CmsgWriter
 from kernel.net.sock import (
     RCV_SHUTDOWN,
-    SEND_SHUTDOWN,
     SOCK_BROADCAST,
     SOCK_LOCALROUTE,
     SOCK_RCVTSTAMP,
@@ -299,39 +302,6 @@ def inet_sk_flowi_flags(sk: InetSock) -> int:
     return FLOWI_FLAG_ANYSRC if anysrc else 0
 
 
-def ip_select_ttl(sk: InetSock) -> int:
-    ttl = sk.uc_ttl
-    if ttl < 0:
-        ttl = int(sk.host.sysctl["net.ipv4.ip_default_ttl"])
-    return ttl
-
-
-def ip_sk_ignore_df(sk: InetSock) -> bool:
-    return sk.pmtudisc < uapi.IP_PMTUDISC_DO or sk.pmtudisc == uapi.IP_PMTUDISC_OMIT
-
-
-def ip_sk_use_pmtu(sk: InetSock) -> bool:
-    return sk.pmtudisc < uapi.IP_PMTUDISC_PROBE
-
-
-async def sock_wait_for_wmem(sk: InetSock, flags: int) -> int:
-    """sock_alloc_send_pskb's wait: sk_err, SEND_SHUTDOWN (EPIPE), room in sndbuf or EAGAIN."""
-    timeo = sk.sndtimeo(bool(flags & uapi.MSG_DONTWAIT))
-    while True:
-        err = sk.sock_error()
-        if err:
-            return err
-        if sk.sk_shutdown & SEND_SHUTDOWN:
-            return -uapi.EPIPE
-        if sk.sk_wmem_alloc < sk.sk_sndbuf:
-            return 0
-        sk.nospace = True
-        if not timeo:
-            return -uapi.EAGAIN
-        timeo = await wait_event(
-            sk.sk_wq, sk.host.clock, timeo,
-            lambda: sk.sk_wmem_alloc < sk.sk_sndbuf or bool(sk.sk_err) or bool(sk.sk_shutdown & SEND_SHUTDOWN),
-        )
 
 
 @dataclass
