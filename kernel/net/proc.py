@@ -43,7 +43,23 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from kernel import uapi
+from kernel.net.core.neighbour import (
+    ATF_COM,
+    ATF_PERM,
+    NUD_NOARP,
+    NUD_PERMANENT,
+    NUD_VALID,
+)
 from kernel.net.core.net_namespace import SNMP_FIELDS
+from kernel.net.ipv4.fib import (
+    RT_TABLE_MAIN,
+    RTN_BROADCAST,
+    RTN_MULTICAST,
+    RTN_PROHIBIT,
+    RTN_UNICAST,
+    RTN_UNREACHABLE,
+)
+from kernel.net.sock import SS_CONNECTED, SS_CONNECTING, SS_DISCONNECTING, SS_UNCONNECTED, TCP_ESTABLISHED, TCP_LISTEN
 
 if TYPE_CHECKING:
     from kernel.host import Host
@@ -55,36 +71,7 @@ RTF_GATEWAY = 0x0002
 RTF_HOST = 0x0004
 RTF_REJECT = 0x0200
 
-# include/uapi/linux/rtnetlink.h: route types and tables
-RTN_UNICAST = 1
-RTN_LOCAL = 2
-RTN_BROADCAST = 3
-RTN_ANYCAST = 4
-RTN_MULTICAST = 5
-RTN_BLACKHOLE = 6
-RTN_UNREACHABLE = 7
-RTN_PROHIBIT = 8
-RT_TABLE_MAIN = 254
-
-# include/uapi/linux/neighbour.h
-NUD_INCOMPLETE = 0x01
-NUD_REACHABLE = 0x02
-NUD_STALE = 0x04
-NUD_DELAY = 0x08
-NUD_PROBE = 0x10
-NUD_FAILED = 0x20
-NUD_NOARP = 0x40
-NUD_PERMANENT = 0x80
-NUD_VALID = NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE | NUD_PROBE | NUD_STALE | NUD_DELAY
-
-# include/uapi/linux/if_arp.h: arp flags
-ATF_COM = 0x02
-ATF_PERM = 0x04
-
 __SO_ACCEPTCON = 1 << 16  # include/linux/net.h
-TCP_ESTABLISHED = 1
-TCP_LISTEN = 10
-SS_UNCONNECTED, SS_CONNECTING, SS_CONNECTED, SS_DISCONNECTING = 1, 2, 3, 4
 
 RAW_HTABLE_SIZE = 256  # include/net/raw.h (RAW_HTABLE_LOG 8)
 UDP_HTABLE_MASK = 16383  # udp_table.mask when the UDP part exposes none
