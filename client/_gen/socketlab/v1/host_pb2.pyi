@@ -517,3 +517,181 @@ class CaptureResponse(_message.Message):
     packets: int
     byte_count: int
     def __init__(self, result: _Optional[_Union[_types_pb2.Result, _Mapping]] = ..., data: _Optional[bytes] = ..., packets: _Optional[int] = ..., byte_count: _Optional[int] = ...) -> None: ...
+
+class SetImpairmentRequest(_message.Message):
+    __slots__ = ("link", "netem", "clear")
+    LINK_FIELD_NUMBER: _ClassVar[int]
+    NETEM_FIELD_NUMBER: _ClassVar[int]
+    CLEAR_FIELD_NUMBER: _ClassVar[int]
+    link: str
+    netem: _containers.RepeatedScalarFieldContainer[str]
+    clear: bool
+    def __init__(self, link: _Optional[str] = ..., netem: _Optional[_Iterable[str]] = ..., clear: _Optional[bool] = ...) -> None: ...
+
+class SetImpairmentResponse(_message.Message):
+    __slots__ = ("result", "qdisc", "counters")
+    class CountersEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    QDISC_FIELD_NUMBER: _ClassVar[int]
+    COUNTERS_FIELD_NUMBER: _ClassVar[int]
+    result: _types_pb2.Result
+    qdisc: str
+    counters: _containers.ScalarMap[str, int]
+    def __init__(self, result: _Optional[_Union[_types_pb2.Result, _Mapping]] = ..., qdisc: _Optional[str] = ..., counters: _Optional[_Mapping[str, int]] = ...) -> None: ...
+
+class SetCarrierRequest(_message.Message):
+    __slots__ = ("link", "carrier")
+    LINK_FIELD_NUMBER: _ClassVar[int]
+    CARRIER_FIELD_NUMBER: _ClassVar[int]
+    link: str
+    carrier: bool
+    def __init__(self, link: _Optional[str] = ..., carrier: _Optional[bool] = ...) -> None: ...
+
+class SetCarrierResponse(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: _types_pb2.Result
+    def __init__(self, result: _Optional[_Union[_types_pb2.Result, _Mapping]] = ...) -> None: ...
+
+class FaultRule(_message.Message):
+    __slots__ = ("id", "kind", "description", "hits")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    HITS_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    kind: str
+    description: str
+    hits: int
+    def __init__(self, id: _Optional[int] = ..., kind: _Optional[str] = ..., description: _Optional[str] = ..., hits: _Optional[int] = ...) -> None: ...
+
+class ListFaultsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListFaultsResponse(_message.Message):
+    __slots__ = ("result", "rules")
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    RULES_FIELD_NUMBER: _ClassVar[int]
+    result: _types_pb2.Result
+    rules: _containers.RepeatedCompositeFieldContainer[FaultRule]
+    def __init__(self, result: _Optional[_Union[_types_pb2.Result, _Mapping]] = ..., rules: _Optional[_Iterable[_Union[FaultRule, _Mapping]]] = ...) -> None: ...
+
+class AddSyscallFaultRequest(_message.Message):
+    __slots__ = ("syscall", "error_name", "count", "pid", "address")
+    SYSCALL_FIELD_NUMBER: _ClassVar[int]
+    ERROR_NAME_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    PID_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    syscall: str
+    error_name: str
+    count: int
+    pid: int
+    address: str
+    def __init__(self, syscall: _Optional[str] = ..., error_name: _Optional[str] = ..., count: _Optional[int] = ..., pid: _Optional[int] = ..., address: _Optional[str] = ...) -> None: ...
+
+class AddPacketFaultRequest(_message.Message):
+    __slots__ = ("action", "hook", "protocol", "source", "destination", "source_port", "destination_port", "tcp_flags", "tcp_flags_mask", "delay_seconds", "icmp_type", "icmp_code", "count")
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    HOOK_FIELD_NUMBER: _ClassVar[int]
+    PROTOCOL_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    DESTINATION_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_PORT_FIELD_NUMBER: _ClassVar[int]
+    DESTINATION_PORT_FIELD_NUMBER: _ClassVar[int]
+    TCP_FLAGS_FIELD_NUMBER: _ClassVar[int]
+    TCP_FLAGS_MASK_FIELD_NUMBER: _ClassVar[int]
+    DELAY_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    ICMP_TYPE_FIELD_NUMBER: _ClassVar[int]
+    ICMP_CODE_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    action: str
+    hook: str
+    protocol: str
+    source: str
+    destination: str
+    source_port: int
+    destination_port: int
+    tcp_flags: str
+    tcp_flags_mask: str
+    delay_seconds: float
+    icmp_type: int
+    icmp_code: int
+    count: int
+    def __init__(self, action: _Optional[str] = ..., hook: _Optional[str] = ..., protocol: _Optional[str] = ..., source: _Optional[str] = ..., destination: _Optional[str] = ..., source_port: _Optional[int] = ..., destination_port: _Optional[int] = ..., tcp_flags: _Optional[str] = ..., tcp_flags_mask: _Optional[str] = ..., delay_seconds: _Optional[float] = ..., icmp_type: _Optional[int] = ..., icmp_code: _Optional[int] = ..., count: _Optional[int] = ...) -> None: ...
+
+class AddSyscallFaultResponse(_message.Message):
+    __slots__ = ("result", "rule")
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    result: _types_pb2.Result
+    rule: FaultRule
+    def __init__(self, result: _Optional[_Union[_types_pb2.Result, _Mapping]] = ..., rule: _Optional[_Union[FaultRule, _Mapping]] = ...) -> None: ...
+
+class AddPacketFaultResponse(_message.Message):
+    __slots__ = ("result", "rule")
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    result: _types_pb2.Result
+    rule: FaultRule
+    def __init__(self, result: _Optional[_Union[_types_pb2.Result, _Mapping]] = ..., rule: _Optional[_Union[FaultRule, _Mapping]] = ...) -> None: ...
+
+class DeleteFaultRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    def __init__(self, id: _Optional[int] = ...) -> None: ...
+
+class DeleteFaultResponse(_message.Message):
+    __slots__ = ("result", "removed")
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    REMOVED_FIELD_NUMBER: _ClassVar[int]
+    result: _types_pb2.Result
+    removed: int
+    def __init__(self, result: _Optional[_Union[_types_pb2.Result, _Mapping]] = ..., removed: _Optional[int] = ...) -> None: ...
+
+class LabLink(_message.Message):
+    __slots__ = ("link", "peer", "role", "state", "target", "stats")
+    class StatsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    LINK_FIELD_NUMBER: _ClassVar[int]
+    PEER_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    STATS_FIELD_NUMBER: _ClassVar[int]
+    link: str
+    peer: str
+    role: str
+    state: str
+    target: str
+    stats: _containers.ScalarMap[str, int]
+    def __init__(self, link: _Optional[str] = ..., peer: _Optional[str] = ..., role: _Optional[str] = ..., state: _Optional[str] = ..., target: _Optional[str] = ..., stats: _Optional[_Mapping[str, int]] = ...) -> None: ...
+
+class ListLabLinksRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListLabLinksResponse(_message.Message):
+    __slots__ = ("result", "lab", "host_name", "links")
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    LAB_FIELD_NUMBER: _ClassVar[int]
+    HOST_NAME_FIELD_NUMBER: _ClassVar[int]
+    LINKS_FIELD_NUMBER: _ClassVar[int]
+    result: _types_pb2.Result
+    lab: str
+    host_name: str
+    links: _containers.RepeatedCompositeFieldContainer[LabLink]
+    def __init__(self, result: _Optional[_Union[_types_pb2.Result, _Mapping]] = ..., lab: _Optional[str] = ..., host_name: _Optional[str] = ..., links: _Optional[_Iterable[_Union[LabLink, _Mapping]]] = ...) -> None: ...

@@ -138,6 +138,41 @@ class HostStub:
                 request_serializer=socketlab_dot_v1_dot_host__pb2.CaptureRequest.SerializeToString,
                 response_deserializer=socketlab_dot_v1_dot_host__pb2.CaptureResponse.FromString,
                 _registered_method=True)
+        self.SetImpairment = channel.unary_unary(
+                '/socketlab.v1.Host/SetImpairment',
+                request_serializer=socketlab_dot_v1_dot_host__pb2.SetImpairmentRequest.SerializeToString,
+                response_deserializer=socketlab_dot_v1_dot_host__pb2.SetImpairmentResponse.FromString,
+                _registered_method=True)
+        self.SetCarrier = channel.unary_unary(
+                '/socketlab.v1.Host/SetCarrier',
+                request_serializer=socketlab_dot_v1_dot_host__pb2.SetCarrierRequest.SerializeToString,
+                response_deserializer=socketlab_dot_v1_dot_host__pb2.SetCarrierResponse.FromString,
+                _registered_method=True)
+        self.ListFaults = channel.unary_unary(
+                '/socketlab.v1.Host/ListFaults',
+                request_serializer=socketlab_dot_v1_dot_host__pb2.ListFaultsRequest.SerializeToString,
+                response_deserializer=socketlab_dot_v1_dot_host__pb2.ListFaultsResponse.FromString,
+                _registered_method=True)
+        self.AddSyscallFault = channel.unary_unary(
+                '/socketlab.v1.Host/AddSyscallFault',
+                request_serializer=socketlab_dot_v1_dot_host__pb2.AddSyscallFaultRequest.SerializeToString,
+                response_deserializer=socketlab_dot_v1_dot_host__pb2.AddSyscallFaultResponse.FromString,
+                _registered_method=True)
+        self.AddPacketFault = channel.unary_unary(
+                '/socketlab.v1.Host/AddPacketFault',
+                request_serializer=socketlab_dot_v1_dot_host__pb2.AddPacketFaultRequest.SerializeToString,
+                response_deserializer=socketlab_dot_v1_dot_host__pb2.AddPacketFaultResponse.FromString,
+                _registered_method=True)
+        self.DeleteFault = channel.unary_unary(
+                '/socketlab.v1.Host/DeleteFault',
+                request_serializer=socketlab_dot_v1_dot_host__pb2.DeleteFaultRequest.SerializeToString,
+                response_deserializer=socketlab_dot_v1_dot_host__pb2.DeleteFaultResponse.FromString,
+                _registered_method=True)
+        self.ListLabLinks = channel.unary_unary(
+                '/socketlab.v1.Host/ListLabLinks',
+                request_serializer=socketlab_dot_v1_dot_host__pb2.ListLabLinksRequest.SerializeToString,
+                response_deserializer=socketlab_dot_v1_dot_host__pb2.ListLabLinksResponse.FromString,
+                _registered_method=True)
 
 
 class HostServicer:
@@ -285,6 +320,55 @@ class HostServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetImpairment(self, request, context):
+        """`tc qdisc replace dev LINK root netem ...` / `tc qdisc del`: the NIC's egress impairment.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetCarrier(self, request, context):
+        """The NIC's carrier down (a cable pulled) or up.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListFaults(self, request, context):
+        """Every fault injection rule (kernel/net/fault.py) with its hit count.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddSyscallFault(self, request, context):
+        """Make the next N calls of a syscall fail with an errno.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddPacketFault(self, request, context):
+        """Drop, delay or answer (RST / ICMP) the packets matching a filter.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteFault(self, request, context):
+        """Remove one fault rule, or all of them.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListLabLinks(self, request, context):
+        """The links between this daemon and its lab peers, and their states.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_HostServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -377,6 +461,41 @@ def add_HostServicer_to_server(servicer, server):
                     servicer.Capture,
                     request_deserializer=socketlab_dot_v1_dot_host__pb2.CaptureRequest.FromString,
                     response_serializer=socketlab_dot_v1_dot_host__pb2.CaptureResponse.SerializeToString,
+            ),
+            'SetImpairment': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetImpairment,
+                    request_deserializer=socketlab_dot_v1_dot_host__pb2.SetImpairmentRequest.FromString,
+                    response_serializer=socketlab_dot_v1_dot_host__pb2.SetImpairmentResponse.SerializeToString,
+            ),
+            'SetCarrier': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetCarrier,
+                    request_deserializer=socketlab_dot_v1_dot_host__pb2.SetCarrierRequest.FromString,
+                    response_serializer=socketlab_dot_v1_dot_host__pb2.SetCarrierResponse.SerializeToString,
+            ),
+            'ListFaults': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListFaults,
+                    request_deserializer=socketlab_dot_v1_dot_host__pb2.ListFaultsRequest.FromString,
+                    response_serializer=socketlab_dot_v1_dot_host__pb2.ListFaultsResponse.SerializeToString,
+            ),
+            'AddSyscallFault': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddSyscallFault,
+                    request_deserializer=socketlab_dot_v1_dot_host__pb2.AddSyscallFaultRequest.FromString,
+                    response_serializer=socketlab_dot_v1_dot_host__pb2.AddSyscallFaultResponse.SerializeToString,
+            ),
+            'AddPacketFault': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddPacketFault,
+                    request_deserializer=socketlab_dot_v1_dot_host__pb2.AddPacketFaultRequest.FromString,
+                    response_serializer=socketlab_dot_v1_dot_host__pb2.AddPacketFaultResponse.SerializeToString,
+            ),
+            'DeleteFault': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteFault,
+                    request_deserializer=socketlab_dot_v1_dot_host__pb2.DeleteFaultRequest.FromString,
+                    response_serializer=socketlab_dot_v1_dot_host__pb2.DeleteFaultResponse.SerializeToString,
+            ),
+            'ListLabLinks': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListLabLinks,
+                    request_deserializer=socketlab_dot_v1_dot_host__pb2.ListLabLinksRequest.FromString,
+                    response_serializer=socketlab_dot_v1_dot_host__pb2.ListLabLinksResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -879,6 +998,195 @@ class Host:
             '/socketlab.v1.Host/Capture',
             socketlab_dot_v1_dot_host__pb2.CaptureRequest.SerializeToString,
             socketlab_dot_v1_dot_host__pb2.CaptureResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetImpairment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/socketlab.v1.Host/SetImpairment',
+            socketlab_dot_v1_dot_host__pb2.SetImpairmentRequest.SerializeToString,
+            socketlab_dot_v1_dot_host__pb2.SetImpairmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetCarrier(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/socketlab.v1.Host/SetCarrier',
+            socketlab_dot_v1_dot_host__pb2.SetCarrierRequest.SerializeToString,
+            socketlab_dot_v1_dot_host__pb2.SetCarrierResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListFaults(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/socketlab.v1.Host/ListFaults',
+            socketlab_dot_v1_dot_host__pb2.ListFaultsRequest.SerializeToString,
+            socketlab_dot_v1_dot_host__pb2.ListFaultsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddSyscallFault(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/socketlab.v1.Host/AddSyscallFault',
+            socketlab_dot_v1_dot_host__pb2.AddSyscallFaultRequest.SerializeToString,
+            socketlab_dot_v1_dot_host__pb2.AddSyscallFaultResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddPacketFault(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/socketlab.v1.Host/AddPacketFault',
+            socketlab_dot_v1_dot_host__pb2.AddPacketFaultRequest.SerializeToString,
+            socketlab_dot_v1_dot_host__pb2.AddPacketFaultResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteFault(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/socketlab.v1.Host/DeleteFault',
+            socketlab_dot_v1_dot_host__pb2.DeleteFaultRequest.SerializeToString,
+            socketlab_dot_v1_dot_host__pb2.DeleteFaultResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListLabLinks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/socketlab.v1.Host/ListLabLinks',
+            socketlab_dot_v1_dot_host__pb2.ListLabLinksRequest.SerializeToString,
+            socketlab_dot_v1_dot_host__pb2.ListLabLinksResponse.FromString,
             options,
             channel_credentials,
             insecure,
