@@ -58,11 +58,13 @@ A malformed request (unknown op, missing or ill-typed argument) raises
 """
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from kernel import uapi
+from kernel.net.fault import syscall_fault
 from kernel.net.uaccess import EpollEvent, IoctlBuf, MsgHdr, OptBuf, PollFd, SockaddrBuf
 
 
@@ -175,6 +177,10 @@ async def do_syscall(proc: Any, op: str, args: dict[str, Any], timeout: float | 
     handler = _HANDLERS.get(op)
     if handler is None:
         raise BadRequest(f"unknown syscall {op!r}")
+    if getattr(proc.host.netns, "fault", None) is not None:  # kernel/net/fault.py: injected syscall failures
+        err = syscall_fault(proc, op, args)
+        if err:
+            return SysReply(ret=err)
     if timeout is None or op not in _WAIT_EVENTS:
         return await handler(proc, args)
     from kernel.fs.select import sys_poll
@@ -199,6 +205,7 @@ async def do_syscall(proc: Any, op: str, args: dict[str, Any], timeout: float | 
 
 from kernel.fs import eventpoll as _epoll  # noqa: E402
 from kernel.fs import fcntl as _fcntl  # noqa: E402
+from kernel.fs import file as _file  # noqa: E402
 from kernel.fs import ioctl as _ioctl  # noqa: E402
 from kernel.fs import namei as _namei  # noqa: E402
 from kernel.fs import open as _open  # noqa: E402
@@ -236,6 +243,11 @@ async def _listen(proc: Any, a: dict[str, Any]) -> SysReply:
 async def _accept_common(proc: Any, a: dict[str, Any], flags: int) -> SysReply:
     peer = SockaddrBuf(_int(a, "addrlen", uapi.SOCKADDR_STORAGE_SIZE)) if a.get("want_addr", True) else None
     ret = await _net.sys_accept4(proc, _int(a, "fd"), peer, flags)
+    if ret >= 0 and peer is None:
+        # accept without an address buffer made no getname: the child's one-shot peer == 2 view goes
+        sock = _net.sockfd_lookup(proc, ret)
+        if not isinstance(sock, int) and getattr(sock.sk, "accept_getname", False):
+            setattr(sock.sk, "accept_getname", False)  # noqa: B010
     if ret < 0 or peer is None:
         return SysReply(ret)
     return SysReply(ret, addr=peer.data, addrlen=peer.length)
@@ -383,7 +395,21 @@ async def _recvmmsg(proc: Any, a: dict[str, Any]) -> SysReply:
 
 @_op("close")
 async def _close(proc: Any, a: dict[str, Any]) -> SysReply:
-    return SysReply(_open.sys_close(proc, _int(a, "fd")))
+    """close: the fd goes at once; then the release work the last fput queued runs (fput's task_work:
+    a lingering TCP close sleeps here).  A signal (cancellation) cuts the sleep short and close still
+    returns its result, as on Linux (the release ran; a pending signal skips the remaining waits)."""
+    with _file.task_work_scope() as work:
+        ret = _open.sys_close(proc, _int(a, "fd"))
+    interrupted = False
+    for fn in work:
+        try:
+            await fn(interrupted)
+        except asyncio.CancelledError:
+            interrupted = True
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()  # consumed: the signal ended the wait, close completes
+    return SysReply(ret)
 
 
 @_op("dup")

@@ -124,6 +124,8 @@ FIONBIO: Final = 0x5421
 FIOASYNC: Final = 0x5452
 SIOCINQ: Final = FIONREAD
 SIOCOUTQ: Final = 0x5411
+SIOCATMARK: Final = 0x8905
+SIOCOUTQNSD: Final = 0x894B
 
 # --- poll (uapi/asm-generic/poll.h, eventpoll.h) ----------------------------
 POLLIN: Final = 0x001
@@ -206,6 +208,44 @@ SO_INCOMING_CPU: Final = 49
 SO_COOKIE: Final = 57
 SO_PEERGROUPS: Final = 59
 SO_BINDTOIFINDEX: Final = 62
+
+# --- SOL_TCP options (uapi/linux/tcp.h) ---------------------------------------
+TCP_NODELAY: Final = 1
+TCP_MAXSEG: Final = 2
+TCP_CORK: Final = 3
+TCP_KEEPIDLE: Final = 4
+TCP_KEEPINTVL: Final = 5
+TCP_KEEPCNT: Final = 6
+TCP_SYNCNT: Final = 7
+TCP_LINGER2: Final = 8
+TCP_DEFER_ACCEPT: Final = 9
+TCP_WINDOW_CLAMP: Final = 10
+TCP_INFO: Final = 11
+TCP_QUICKACK: Final = 12
+TCP_CONGESTION: Final = 13
+TCP_MD5SIG: Final = 14
+TCP_THIN_LINEAR_TIMEOUTS: Final = 16
+TCP_THIN_DUPACK: Final = 17
+TCP_USER_TIMEOUT: Final = 18
+TCP_REPAIR: Final = 19
+TCP_REPAIR_QUEUE: Final = 20
+TCP_QUEUE_SEQ: Final = 21
+TCP_REPAIR_OPTIONS: Final = 22
+TCP_FASTOPEN: Final = 23
+TCP_TIMESTAMP: Final = 24
+TCP_NOTSENT_LOWAT: Final = 25
+TCP_CC_INFO: Final = 26
+TCP_SAVE_SYN: Final = 27
+TCP_SAVED_SYN: Final = 28
+TCP_REPAIR_WINDOW: Final = 29
+TCP_FASTOPEN_CONNECT: Final = 30
+TCP_ULP: Final = 31
+TCP_MD5SIG_EXT: Final = 32
+TCP_FASTOPEN_KEY: Final = 33
+TCP_FASTOPEN_NO_COOKIE: Final = 34
+TCP_ZEROCOPY_RECEIVE: Final = 35
+TCP_INQ: Final = 36
+TCP_TX_DELAY: Final = 37
 
 SCM_RIGHTS: Final = 0x01
 SCM_CREDENTIALS: Final = 0x02

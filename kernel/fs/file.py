@@ -3,9 +3,21 @@
 A ``File`` carries the open-file flags (O_NONBLOCK, O_ASYNC), the owner for
 SIGIO (F_SETOWN) and a reference count: dup(), SCM_RIGHTS in flight and every
 fd table entry hold one reference; the last ``fput`` releases the object.
+
+Deferred release work (Linux's fput -> task_work, run on the way back to user
+space): a release that must sleep -- a lingering TCP close
+(``sk_stream_wait_close``) -- cannot, since ``fput`` is synchronous.  It
+offers the sleep with ``task_work_add(fn)``; the close syscall runs the
+offered work under ``task_work_scope()`` and awaits it before returning.
+Where no syscall collects it (process exit: PF_EXITING, whose linger time
+Linux takes as 0) ``task_work_add`` returns False and the release completes
+at once.
 """
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kernel import uapi
@@ -69,3 +81,28 @@ class File:
     @property
     def nonblock(self) -> bool:
         return bool(self.f_flags & uapi.O_NONBLOCK)
+
+
+TaskWork = Callable[[bool], Awaitable[None]]
+"""Release work: called with ``interrupted`` (a signal is pending: finish without sleeping)."""
+_task_work: ContextVar[list[TaskWork] | None] = ContextVar("task_work", default=None)
+
+
+def task_work_add(work: TaskWork) -> bool:
+    """Queue ``work`` for the syscall now releasing a file; False when none will run it."""
+    pending = _task_work.get()
+    if pending is None:
+        return False
+    pending.append(work)
+    return True
+
+
+@contextlib.contextmanager
+def task_work_scope() -> Iterator[list[TaskWork]]:
+    """Collect the work releases queue while the (synchronous) body runs; the caller awaits it."""
+    pending: list[TaskWork] = []
+    token = _task_work.set(pending)
+    try:
+        yield pending
+    finally:
+        _task_work.reset(token)

@@ -281,6 +281,8 @@ def proc_net_snmp(net: Net) -> str:
 
     tcp = dict(mib["Tcp"])
     tcp.update(_TCP_CONSTANTS)
+    if getattr(net, "_tcp_hashinfo", None) is not None:  # a gauge: counted from the TCP tables once TCP ran
+        tcp["CurrEstab"] = _tcp_curr_estab(net)
     names = SNMP_FIELDS["Tcp"]
     out.append("Tcp: " + " ".join(names))
     out.append("Tcp: " + " ".join(str(tcp.get(n, 0)) for n in names))
@@ -610,6 +612,104 @@ def proc_net_unix(net: Net) -> str:
     return _UNIX_HEADER + "".join(line for _, line in rows)
 
 
+# --- /proc/net/tcp ---------------------------------------------------------------
+
+TCP_SEQ_WIDTH = 149  # tcp4_seq_show: seq_setwidth(seq, TMPSZ - 1), TMPSZ 150
+_TCP_HEADER = ("  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout "
+               "inode")
+_USER_HZ = 100
+
+
+def _clock_t(seconds: float) -> int:
+    """jiffies_to_clock_t at HZ=1000, USER_HZ=100 (negative deltas print 0: jiffies_delta_to_clock_t)."""
+    return max(0, int(seconds * 1000) // (1000 // _USER_HZ))
+
+
+def _tcp_socks(net: Net) -> list[Any]:
+    """What tcp4_seq walks: listeners, then the established table (SYN-RECV children, TIME-WAIT minisocks)."""
+    info_fn = _optional("kernel.net.ipv4.tcp.tcp_sock", "tcp_hashinfo")
+    if info_fn is None:
+        return []
+    return list(info_fn(net).all_socks())
+
+
+def _tcp_curr_estab(net: Net) -> int:
+    """CurrEstab: connections in ESTABLISHED or CLOSE-WAIT (a gauge Linux keeps in tcp_set_state)."""
+    return sum(1 for sk in _tcp_socks(net) if not _is_tw(sk) and getattr(sk, "sk_state", 0) in (1, 8))
+
+
+def _is_tw(sk: Any) -> bool:
+    """A TIME-WAIT minisock (tcp_minisocks.TcpTimewaitSock) rather than a socket."""
+    return hasattr(sk, "tw_entry_stamp")
+
+
+def _tcp_timer(tp: Any, now: float) -> tuple[int, float]:
+    """(tr, expires): 1 retransmit/loss-probe/reordering, 4 zero-window probe, 2 keepalive, 0 none."""
+    pending = int(getattr(tp, "icsk_pending", 0) or 0)
+    when = getattr(tp, "icsk_timeout", None)
+    if pending in (1, 5, 6) and when is not None:
+        return 1, when
+    if pending == 3 and when is not None:
+        return 4, when
+    ka = getattr(tp, "keepalive_timeout", None)
+    if ka is not None:
+        return 2, ka
+    return 0, now
+
+
+def _tcp_line(i: int, sk: Any, net: Net) -> str:
+    now = net.host.clock.now()
+    if _is_tw(sk):  # get_timewait4_sock
+        src, sport = int(getattr(sk, "inet_rcv_saddr", 0)), int(getattr(sk, "inet_num", 0))
+        dst, dport = int(getattr(sk, "inet_daddr", 0)), int(getattr(sk, "inet_dport", 0))
+        expires = float(getattr(sk, "expires", now) or now)
+        substate = int(getattr(getattr(sk, "tp", None), "state", 6))
+        return (f"{i:4}: {_hex_be32(src)}:{sport:04X} {_hex_be32(dst)}:{dport:04X} "
+                f"{substate:02X} {0:08X}:{0:08X} 03:{_clock_t(expires - now):08X} "
+                f"{0:08X} {0:5} {0:8} 0 1 {kernel_pointer(sk)}")
+    tp = getattr(sk, "tp", None)
+    state = int(getattr(sk, "sk_state", 7))
+    src = int(getattr(sk, "inet_rcv_saddr", 0) or 0)
+    sport = int(getattr(sk, "inet_num", 0) or 0)
+    dst = int(getattr(sk, "inet_daddr", 0) or 0)
+    dport = int(getattr(sk, "inet_dport", 0) or 0)
+    uid = _sock_uid(sk, 0)
+    if state == 3 and getattr(sk, "listener", None) is not None and tp is not None:  # get_openreq4
+        tr, when = _tcp_timer(tp, now)
+        return (f"{i:4}: {_hex_be32(src)}:{sport:04X} {_hex_be32(dst)}:{dport:04X} 03 {0:08X}:{0:08X} "
+                f"01:{_clock_t((when or now) - now):08X} {int(getattr(tp, 'icsk_retransmits', 0)):08X} "
+                f"{uid:5} {0:8} 0 0 {kernel_pointer(sk)}")
+    ino = sock_i_ino(sk.host, getattr(sk, "sk_socket", None))
+    if tp is None:
+        tx = rx = retrans = probes = 0
+        tr, when = 0, now
+        rto, ato, quick, cwnd, ssthresh = 1.0, 0.0, 0, 10, -1
+    else:
+        tx = max(0, (int(tp.write_seq) - int(tp.snd_una)) & 0xFFFFFFFF)
+        rx = max(0, ((int(tp.rcv_nxt) - int(tp.copied_seq) + 2**31) & 0xFFFFFFFF) - 2**31)
+        retrans, probes = int(tp.icsk_retransmits), int(tp.icsk_probes_out)
+        tr, when = _tcp_timer(tp, now)
+        rto = float(tp.rto)
+        ato = float(tp.ack_ato) if int(getattr(tp, "data_segs_in", 0)) else 0.0
+        quick = (int(tp.ack_quick) << 1) | int(int(tp.ack_pingpong) >= 1)
+        cwnd = int(tp.snd_cwnd)
+        ssthresh = -1 if int(tp.snd_ssthresh) >= 0x7FFFFFFF else int(tp.snd_ssthresh)
+    if state == 10:
+        rx = int(getattr(sk, "sk_ack_backlog", 0))
+        ssthresh = int(getattr(sk, "tcp_fastopen_qlen", 0))
+    return (f"{i:4}: {_hex_be32(src)}:{sport:04X} {_hex_be32(dst)}:{dport:04X} {state:02X} "
+            f"{tx:08X}:{rx:08X} {tr:02X}:{_clock_t(when - now):08X} {retrans:08X} {uid:5} {probes:8} {ino} 1 "
+            f"{kernel_pointer(sk)} {_clock_t(rto)} {_clock_t(ato)} {quick} {cwnd} {ssthresh}")
+
+
+def proc_net_tcp(net: Net) -> str:
+    """tcp4_seq_show: listeners, then connections (request socks and TIME-WAIT in their own formats)."""
+    lines = [_TCP_HEADER.ljust(TCP_SEQ_WIDTH) + "\n"]
+    for i, sk in enumerate(_tcp_socks(net)):
+        lines.append(_tcp_line(i, sk, net).ljust(TCP_SEQ_WIDTH) + "\n")
+    return "".join(lines)
+
+
 # --- /proc/net/sockstat ----------------------------------------------------------
 
 def proc_net_sockstat(net: Net) -> str:
@@ -643,6 +743,7 @@ PROC_NET: dict[str, Callable[[Net], str]] = {
     "route": proc_net_route,
     "arp": proc_net_arp,
     "udp": proc_net_udp,
+    "tcp": proc_net_tcp,
     "raw": proc_net_raw,
     "icmp": proc_net_icmp,
     "unix": proc_net_unix,

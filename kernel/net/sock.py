@@ -90,7 +90,14 @@ class Proto:
     """struct proto: the transport protocol's name and per-protocol hooks."""
 
     name = "UNKNOWN"
-    keepalive = False
+
+    def keepalive(self, sk: Sock, on: bool) -> None:
+        """sk_prot->keepalive (tcp_set_keepalive): SO_KEEPALIVE, called before SOCK_KEEPOPEN changes."""
+        return None
+
+    def sockopt_changed(self, sk: Sock, optname: int) -> None:
+        """A SOL_SOCKET option the protocol mirrors changed (TCP: SO_SNDBUF/RCVBUF, SO_OOBINLINE, SO_RCVLOWAT)."""
+        return None
 
 
 class Sock:
@@ -433,6 +440,7 @@ def sock_setsockopt(proc: Process, sock: Socket, optname: int, optval: bytes) ->
             sk.sk_userlocks |= SOCK_RCVBUF_LOCK
             sk.sk_rcvbuf = max(val * 2, SOCK_MIN_RCVBUF)
     elif optname == uapi.SO_KEEPALIVE:
+        sk.sk_prot.keepalive(sk, bool(valbool))
         sk.sock_set_flag(SOCK_KEEPOPEN, bool(valbool))
     elif optname == uapi.SO_NO_CHECK:
         sk.sk_no_check_tx = valbool
@@ -479,6 +487,7 @@ def sock_setsockopt(proc: Process, sock: Socket, optname: int, optval: bytes) ->
         return sock_bindtoindex(proc, sk, val)
     else:
         return -uapi.ENOPROTOOPT
+    sk.sk_prot.sockopt_changed(sk, optname)
     return 0
 
 

@@ -66,6 +66,7 @@ def test_enough_scenarios() -> None:
     assert len(SCENARIOS) >= 440
     assert sum(name.startswith("unix/") for name in SCENARIOS) >= 270
     assert sum(name.startswith("inet/") for name in SCENARIOS) >= 170
+    assert sum(name.startswith("tcp/") for name in SCENARIOS) >= 170
 
 
 @pytest.mark.parametrize("name", IDS)

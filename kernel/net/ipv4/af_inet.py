@@ -15,9 +15,11 @@ net.ipv4.ip_unprivileged_port_start without CAP_NET_BIND_SERVICE) hands the
 port to the protocol's ``get_port``.  ``inet_dgram_connect`` autobinds, then
 the protocol connects; AF_UNSPEC disconnects.  ``inet_shutdown`` on an
 unconnected socket sets the bits and reports ENOTCONN.  The proto_ops
-tables: ``inet_dgram_ops`` (UDP, ping), ``inet_sockraw_ops`` (raw) and the
-``inet_stream_ops`` placeholder TCP will fill in; until then SOCK_STREAM's
-slot holds ``tcp_not_there`` (creation fails with EPROTONOSUPPORT).
+tables: ``inet_dgram_ops`` (UDP, ping), ``inet_sockraw_ops`` (raw) and
+``inet_stream_ops`` (TCP: ``inet_stream_connect`` -- EINPROGRESS, EALREADY,
+EISCONN, the handshake's error from sk_err, AF_UNSPEC disconnects --,
+``inet_listen``, ``inet_accept``); SOCK_STREAM/IPPROTO_TCP is tcp_prot
+(kernel.net.ipv4.tcp.tcp), its sockets ``TcpSock``s (INET_PROTOSW_ICSK).
 """
 from __future__ import annotations
 
@@ -44,6 +46,7 @@ from kernel.net.sock import (
     SS_CONNECTING,
     SS_UNCONNECTED,
     TCP_CLOSE,
+    TCP_LISTEN,
     TCP_SYN_SENT,
     Proto,
     ProtoOps,
@@ -213,7 +216,12 @@ def inet_create(proc: Process, sock: Socket, protocol: int, kern: bool) -> int:
     if sock.type == uapi.SOCK_RAW and not kern and not proc.capable(uapi.CAP_NET_RAW):
         return -uapi.EPERM
     sock.ops = found.ops
-    sk = InetSock(proc.host, sock.type, protocol, found.prot)
+    if found.flags & INET_PROTOSW_ICSK:  # a connection socket: struct tcp_sock (prot->obj_size)
+        from kernel.net.ipv4.tcp.tcp_sock import TcpSock
+
+        sk: InetSock = TcpSock(proc.host, sock.type, protocol, found.prot)
+    else:
+        sk = InetSock(proc.host, sock.type, protocol, found.prot)
     sk.owner = proc
     if found.flags & INET_PROTOSW_REUSE:
         sk.sk_reuse = SK_CAN_REUSE
@@ -337,7 +345,10 @@ def inet_send_prepare(sk: InetSock) -> int:
 def inet_getname(sock: Socket, peer: bool) -> bytes | int:
     sk = inet_sk(sock.sk)
     if peer:
-        if not sk.inet_dport or sk.sk_state in (TCP_CLOSE, TCP_SYN_SENT):
+        accepting = getattr(sk, "accept_getname", False)
+        if accepting:
+            sk.accept_getname = False  # type: ignore[attr-defined]
+        if not sk.inet_dport or (sk.sk_state in (TCP_CLOSE, TCP_SYN_SENT) and not accepting):
             return -uapi.ENOTCONN
         return sockaddr_in(sk.inet_daddr, sk.inet_dport)
     addr = sk.inet_rcv_saddr or sk.inet_saddr
@@ -465,7 +476,138 @@ class InetSockrawOps(InetOps):
 
 
 class InetStreamOps(InetOps):
-    """inet_stream_ops: a placeholder until TCP (issue 4) registers SOCK_STREAM."""
+    """inet_stream_ops: TCP's socket calls (connect, listen and accept are here; the rest go to tcp_prot)."""
+
+    has_peek_off = True
+
+    def set_peek_off(self, sk: Sock, val: int) -> int:
+        prot = sk.sk_prot
+        assert isinstance(prot, InetProto) and isinstance(sk, InetSock)
+        return prot.set_peek_off(sk, val)
+
+    async def connect(self, proc: Process, sock: Socket, addr: bytes, flags: int) -> int:
+        return await inet_stream_connect(sock, addr, flags)
+
+    def listen(self, proc: Process, sock: Socket, backlog: int) -> int:
+        return inet_listen(sock, backlog)
+
+    async def accept(self, proc: Process, sock: Socket, newsock: Socket, flags: int) -> int:
+        return await inet_accept(proc, sock, newsock, flags)
+
+    def shutdown(self, sock: Socket, how: int) -> int:
+        try:
+            from kernel.net.ipv4.tcp.tcp import tcp_inet_shutdown
+        except ImportError:
+            return inet_shutdown(sock, how)
+        return tcp_inet_shutdown(sock, how)
+
+    async def sendmsg(self, proc: Process, sock: Socket, msg: MsgHdr, size: int, flags: int) -> int:
+        sk = inet_sk(sock.sk)
+        prot = sk.sk_prot
+        assert isinstance(prot, InetProto)
+        return await prot.sendmsg(proc, sk, msg, size, flags)
+
+
+# --- the stream calls (af_inet.c's inet_stream_connect, inet_listen, inet_accept) ----------
+
+TCPF_SYN_SENT_RECV = (1 << TCP_SYN_SENT) | (1 << 3)  # TCPF_SYN_SENT | TCPF_SYN_RECV
+SS_CONNECTED = 3
+SS_DISCONNECTING = 4
+
+
+async def inet_stream_connect(sock: Socket, addr: bytes, flags: int) -> int:
+    """__inet_stream_connect: AF_UNSPEC disconnects; EISCONN / EALREADY / EINPROGRESS by socket state;
+    a blocking connect sleeps until the handshake ends (or SO_SNDTIMEO: EINPROGRESS), then the error of a
+    refused / timed out / unreachable attempt (sk_err, else ECONNABORTED).  A signal (the task cancelled)
+    leaves the attempt running, as Linux does."""
+    from kernel.wait import wait_event
+
+    sk = inet_sk(sock.sk)
+    prot = sk.sk_prot
+    assert isinstance(prot, InetProto)
+    if len(addr) < 2:
+        return -uapi.EINVAL
+    if struct.unpack_from("<H", addr)[0] == uapi.AF_UNSPEC:
+        err = prot.disconnect(sk, flags)
+        sock.state = SS_DISCONNECTING if err else SS_UNCONNECTED
+        return err
+    if sock.state == SS_CONNECTED:
+        return -uapi.EISCONN
+    if sock.state == SS_CONNECTING:
+        err = -uapi.EISCONN if getattr(sk, "tcp_defer_connect", False) else -uapi.EALREADY
+    elif sock.state == SS_UNCONNECTED:
+        if sk.sk_state != TCP_CLOSE:
+            return -uapi.EISCONN
+        from kernel.net.ipv4.tcp.tcp_sock import TcpSock, lock_sock, release_sock
+
+        owned = isinstance(sk, TcpSock)
+        if owned:
+            lock_sock(sk)  # type: ignore[arg-type]
+        try:
+            err = prot.connect(sk, addr)
+            if err >= 0:
+                sock.state = SS_CONNECTING
+                err = -uapi.EINPROGRESS
+            in_handshake = bool((1 << sk.sk_state) & TCPF_SYN_SENT_RECV)
+        finally:
+            if owned:
+                release_sock(sk)  # type: ignore[arg-type]
+        if err != -uapi.EINPROGRESS:
+            return err
+        timeo = sk.sndtimeo(bool(flags & uapi.O_NONBLOCK))
+        if in_handshake and not timeo:
+            return err
+    else:
+        return -uapi.EINVAL
+    timeo = sk.sndtimeo(bool(flags & uapi.O_NONBLOCK))
+    if (1 << sk.sk_state) & TCPF_SYN_SENT_RECV:
+        if not timeo:
+            return err
+        left = await wait_event(sk.sk_wq, sk.host.clock, timeo,
+                                lambda: not (1 << sk.sk_state) & TCPF_SYN_SENT_RECV)
+        if not left:
+            return err
+    if sk.sk_state == TCP_CLOSE:
+        err = sk.sock_error() or -uapi.ECONNABORTED
+        sock.state = SS_UNCONNECTED
+        if prot.disconnect(sk, flags):
+            sock.state = SS_DISCONNECTING
+        return err
+    sock.state = SS_CONNECTED
+    return 0
+
+
+def inet_listen(sock: Socket, backlog: int) -> int:
+    """inet_listen: EINVAL unless an unconnected stream socket in CLOSE or LISTEN; the backlog (already
+    clamped to net.core.somaxconn by sys_listen) is set first, so listen() again only changes it."""
+    from kernel.net.ipv4.tcp.inet_connection_sock import inet_csk_listen_start
+
+    sk = inet_sk(sock.sk)
+    if sock.state != SS_UNCONNECTED or sock.type != uapi.SOCK_STREAM:
+        return -uapi.EINVAL
+    old_state = sk.sk_state
+    if old_state not in (TCP_CLOSE, TCP_LISTEN):
+        return -uapi.EINVAL
+    sk.sk_max_ack_backlog = backlog
+    if old_state != TCP_LISTEN:
+        return inet_csk_listen_start(sk)
+    return 0
+
+
+async def inet_accept(proc: Process, sock: Socket, newsock: Socket, flags: int) -> int:
+    """inet_accept: the listener's next connection grafted on ``newsock`` (SS_CONNECTED)."""
+    from kernel.net.ipv4.tcp.inet_connection_sock import inet_csk_accept
+
+    sk = inet_sk(sock.sk)
+    child = await inet_csk_accept(proc, sk, flags)
+    if isinstance(child, int):
+        return child
+    newsock.sk = child
+    child.sk_socket = newsock
+    child.sock_set_flag(SOCK_DEAD, False)
+    child.accept_getname = True  # do_accept's getname(peer=2) sees even a child reset while queued
+    newsock.state = SS_CONNECTED
+    return 0
 
 
 inet_dgram_ops = InetDgramOps()
@@ -578,10 +720,22 @@ inet_family_ops = InetFamily()
 def inet_init() -> None:
     """inet_init: register PF_INET (the protocols register their inetsw entries themselves)."""
     sock_register(inet_family_ops)
-    inet_register_protosw(InetProtosw(uapi.SOCK_STREAM, uapi.IPPROTO_TCP, tcp_not_there, inet_stream_ops,
-                                      INET_PROTOSW_ICSK))
+
+
+def tcp_init() -> None:
+    """inet_init's TCP part: IPPROTO_TCP in inet_protos and SOCK_STREAM's inetsw entry (tcp_prot)."""
+    from kernel.net.ipv4.tcp.tcp_ipv4 import tcp_v4_init
+
+    try:
+        from kernel.net.ipv4.tcp.tcp import tcp_prot
+    except ImportError:  # tcp.py not there yet: the glue's stand-in
+        from kernel.net.ipv4.tcp.tcp_sock import tcp_prot_minimal as tcp_prot
+    tcp_v4_init()
+    inet_register_protosw(InetProtosw(uapi.SOCK_STREAM, uapi.IPPROTO_TCP, tcp_prot, inet_stream_ops,
+                                      INET_PROTOSW_PERMANENT | INET_PROTOSW_ICSK))
 
 
 inet_init()
+tcp_init()
 
 import kernel.net.ipv4.udp  # noqa: E402,F401  (inet_init's protocol registrations: UDP)

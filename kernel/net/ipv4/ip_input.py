@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 from kernel import uapi
 from kernel.net.core.dev import NetDevice, PacketType
 from kernel.net.core.skbuff import PACKET_OTHERHOST, SkBuff
+from kernel.net.fault import fault_ip_input
 from kernel.net.ipv4.icmp import icmp_send
 from kernel.net.ipv4.ip_forward import ip_forward
 from kernel.net.ipv4.ip_fragment import IP_DEFRAG_LOCAL_DELIVER, ip_defrag
@@ -106,6 +107,8 @@ def ip_rcv_finish(net: Net, skb: SkBuff, dev: NetDevice) -> int:
         saddr = int.from_bytes(head[nh + 12:nh + 16], "big")
         if ip_route_input(skb, daddr, saddr, head[nh + 1], dev):
             return _drop(skb)
+        if getattr(net, "fault", None) is not None and fault_ip_input(net, skb, _fault_resume):
+            return 0  # kernel/net/fault.py took it (dropped, answered or delayed)
     ihl = (head[nh] & 0xF) * 4
     if ihl > 20 and not ip_rcv_options(net, skb, dev):
         return _drop(skb)
@@ -115,6 +118,12 @@ def ip_rcv_finish(net: Net, skb: SkBuff, dev: NetDevice) -> int:
     elif rt.rt_type == RTN_BROADCAST:
         net.snmp_inc("IpExt", "InBcastPkts")
     return dst_input(net, skb)
+
+
+def _fault_resume(net: Net, skb: SkBuff) -> None:
+    """A packet a fault rule delayed goes on where it stopped."""
+    if skb.dev is not None:
+        ip_rcv_finish(net, skb, skb.dev)
 
 
 def ip_rcv_options(net: Net, skb: SkBuff, dev: NetDevice) -> bool:

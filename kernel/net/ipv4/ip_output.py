@@ -37,6 +37,7 @@ from kernel import uapi
 from kernel.net.core.dev import ETH_P_IP, IFF_LOOPBACK, netif_rx
 from kernel.net.core.neighbour import NUD_CONNECTED, neigh_resolve_output
 from kernel.net.core.skbuff import MAX_HEADER, PACKET_LOOPBACK, SkBuff, alloc_skb
+from kernel.net.fault import fault_ip_output
 from kernel.net.ipv4.ip_options import (
     IPSKB_FORWARDED,
     IpCb,
@@ -188,6 +189,8 @@ def ip_local_out(net: Net, skb: SkBuff) -> int:
 
 
 def dst_output(net: Net, skb: SkBuff) -> int:
+    if getattr(net, "fault", None) is not None and fault_ip_output(net, skb, dst_output):
+        return 0  # kernel/net/fault.py took it (dropped, answered or delayed)
     rt: Rtable = skb.cb["rt"]
     if rt.rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST) and rt.rt_flags & RTCF_LOCAL \
             and not rt.dev.flags & IFF_LOOPBACK:

@@ -44,7 +44,7 @@ async def name(rig, fd: int, peer: bool = False, proc=None) -> tuple[str, int]:
     (DGRAM, 0, ""),
     (DGRAM, uapi.IPPROTO_UDP, ""),
     (DGRAM, uapi.IPPROTO_TCP, "EPROTONOSUPPORT"),
-    (uapi.SOCK_STREAM, 0, "EPROTONOSUPPORT"),  # TCP's slot holds tcp_not_there until issue 4
+    (uapi.SOCK_STREAM, 0, ""),  # TCP (issue 4): protocol 0 picks IPPROTO_TCP
     (uapi.SOCK_STREAM, uapi.IPPROTO_UDP, "EPROTONOSUPPORT"),  # as Linux: no such protocol for the type
     (uapi.SOCK_SEQPACKET, 0, "ESOCKTNOSUPPORT"),
     (uapi.SOCK_RDM, 0, "ESOCKTNOSUPPORT"),
