@@ -15,9 +15,15 @@ Commands mirror the Linux tools and print what they print::
     ip route add|del [TYPE] PREFIX|default [via GW] [dev DEV] [metric N] [src ADDR] [scope S] [table T] [mtu N]
     ip neigh [show [dev DEV]]
     ip neigh add|replace|del ADDR [lladdr MAC] dev DEV [nud STATE]
-    ss [-t] [-u] [-w] [-x] [-a] [-l] [-n]     (flags combine: ss -uan)
+    ss [-t] [-u] [-w] [-x] [-a] [-l] [-n] [-o] (flags combine: ss -tano)
     sysctl [-n] [-a] [-w] NAME[=VALUE] ...
     capture IFACE -w FILE|- [-c COUNT] [--pcapng] [-s SNAPLEN] [--daemon-file PATH] [--no-promiscuous]
+    lab up LAB.yml | lab status [LAB] | lab down [LAB]
+    link set [HOST:]NIC NETEM...|clear | link carrier [HOST:]NIC on|off | link status
+    fault list | fault syscall OP ERRNO [count N] [pid P] [addr A[:PORT]] | fault del ID|all
+    fault packet drop|delay T|rst|icmp [TYPE CODE] [input|output] [proto P] [src A] [dst A]
+                 [sport N] [dport N] [flags F[/MASK]] [count N]
+    ping [-c N] [-i S] [-W S] DST | traceroute [-m HOPS] DST | nc [-u] [-l] [HOST] PORT
 
 Output formats follow iproute2 (`ip`, `ss`), procps (`sysctl`) and
 tcpdump's status lines; errors too: a kernel refusal prints "RTNETLINK
@@ -694,6 +700,37 @@ class SockRow:
     local_port: str
     peer: str
     peer_port: str
+    timer: str = ""  # ss -o: timer:(on|keepalive|timewait|persist,TIME,RETRANS)
+
+
+_TCP_TIMERS = {1: "on", 2: "keepalive", 3: "timewait", 4: "persist"}
+
+
+def print_ms_timer(timeout: int) -> str:
+    """ss's print_ms_timer: 1min5sec, 1.200ms style (minutes, seconds, milliseconds)."""
+    secs, msecs = divmod(timeout, 1000)
+    minutes, secs = divmod(secs, 60)
+    out = ""
+    if minutes:
+        msecs = 0
+        out = f"{minutes}min"
+        if minutes > 9:
+            secs = 0
+    if secs:
+        if secs > 9:
+            msecs = 0
+        out += f"{secs}{'.' if msecs else 'sec'}"
+    if msecs:
+        out += f"{msecs:03d}ms"
+    return out
+
+
+def _tcp_timer_text(fields: list[str]) -> str:
+    tr, when = fields[5].split(":")
+    kind = _TCP_TIMERS.get(int(tr, 16))
+    if kind is None:
+        return ""
+    return f"timer:({kind},{print_ms_timer(int(when, 16) * 10)},{int(fields[6], 16)})"
 
 
 _TCP_STATES = {1: "ESTAB", 2: "SYN-SENT", 3: "SYN-RECV", 4: "FIN-WAIT-1", 5: "FIN-WAIT-2", 6: "TIME-WAIT",
@@ -732,7 +769,8 @@ def inet_rows(text: str, netid: str, proto: str, numeric: bool) -> Iterator[Sock
             lserv, pserv = str(lport), "*" if pport == 0 else str(pport)
         else:
             lserv, pserv = _service(lport, proto, numeric), _service(pport, proto, numeric)
-        yield SockRow(netid, state, rx, tx, local, lserv, peer, pserv)
+        timer = _tcp_timer_text(fields) if proto == "tcp" else ""
+        yield SockRow(netid, state, rx, tx, local, lserv, peer, pserv, timer)
 
 
 def unix_rows(text: str) -> Iterator[SockRow]:
@@ -754,7 +792,7 @@ def unix_rows(text: str) -> Iterator[SockRow]:
         yield SockRow(_UNIX_TYPES.get(type_, "u_???"), state, 0, 0, path, fields[6], "*", "0")
 
 
-def ss_table(rows: list[SockRow], show_netid: bool) -> list[str]:
+def ss_table(rows: list[SockRow], show_netid: bool, timers: bool = False) -> list[str]:
     """ss's columns: widths from the widest cell, addresses right-aligned with their delimiter."""
     heads = ["Netid", "State", "Recv-Q", "Send-Q", "Local Address:", "Port", "Peer Address:", "Port", "Process"]
     right = {4, 6}
@@ -775,7 +813,10 @@ def ss_table(rows: list[SockRow], show_netid: bool) -> list[str]:
             out += values[i].rjust(widths[i]) if i in right else values[i].ljust(widths[i])
         return out
 
-    return [render(heads)] + [render(c) for c in cells]
+    lines = [render(c) for c in cells]
+    if timers:
+        lines = [line + (" " + r.timer if r.timer else "") for line, r in zip(lines, rows, strict=True)]
+    return [render(heads)] + lines
 
 
 def cmd_ss(admin: Admin, words: list[str], out: IO[str]) -> int:
@@ -783,13 +824,13 @@ def cmd_ss(admin: Admin, words: list[str], out: IO[str]) -> int:
     for word in words:
         if word.startswith("--"):
             long = {"--tcp": "t", "--udp": "u", "--raw": "w", "--unix": "x", "--all": "a", "--listening": "l",
-                    "--numeric": "n"}.get(word)
+                    "--numeric": "n", "--options": "o"}.get(word)
             if long is None:
                 _fail(f"ss: unrecognized option '{word}'")
             opts.add(long)
         elif word.startswith("-"):
             for ch in word[1:]:
-                if ch not in "tuwxaln":
+                if ch not in "tuwxalno":
                     _fail(f"ss: invalid option -- '{ch}'")
                 opts.add(ch)
         else:
@@ -814,7 +855,7 @@ def cmd_ss(admin: Admin, words: list[str], out: IO[str]) -> int:
         else:
             rows = [r for r in rows if r.state not in ("LISTEN", "UNCONN", "CLOSE")]
     show_netid = len(kinds) > 1 or kinds == ["x"]
-    for line in ss_table(rows, show_netid):
+    for line in ss_table(rows, show_netid, "o" in opts):
         print(line, file=out)
     return 0
 
@@ -943,6 +984,163 @@ def _write(sink: Any, data: bytes) -> None:
         sink.flush()
 
 
+# --- labs, impairments, faults, tools (issue #5) ---------------------------------------------
+
+def _lab_api(host: str) -> str | None:
+    from client.lab import host_api
+
+    return host_api(host)
+
+
+def cmd_lab(words: list[str], out: IO[str], err: IO[str]) -> int:
+    from client import lab
+
+    if not words or words[0] not in ("up", "down", "status"):
+        print("usage: socketlab lab up LAB.yml | lab status [LAB] | lab down [LAB]", file=err)
+        return 2
+    if words[0] == "up":
+        if len(words) != 2:
+            print("usage: socketlab lab up LAB.yml", file=err)
+            return 2
+        return lab.lab_up(words[1], out, err)
+    name = words[1] if len(words) > 1 else None
+    return lab.lab_status(name, out, err) if words[0] == "status" else lab.lab_down(name, out, err)
+
+
+def cmd_link(admin: Admin, words: list[str], out: IO[str]) -> int:
+    if words[:1] == ["status"] or not words:
+        reply = admin.ListLabLinks(hp.ListLabLinksRequest())
+        out.write(f"lab {reply.lab or '-'} host {reply.host_name}\n")
+        for lk in reply.links:
+            stats = " ".join(f"{k} {v}" for k, v in sorted(lk.stats.items()))
+            out.write(f"{lk.link} {lk.role} {lk.peer} {lk.state}" + (f" {lk.target}" if lk.target else "")
+                      + (f" {stats}" if stats else "") + "\n")
+        return 0
+    if words[0] == "set" and len(words) >= 3:
+        clear = words[2:] in (["clear"], ["none"])
+        reply = admin.SetImpairment(hp.SetImpairmentRequest(link=words[1], netem=[] if clear else words[2:],
+                                                            clear=clear))
+        _check(reply.result, dev=words[1])
+        out.write(f"qdisc {reply.qdisc or 'noqueue'} dev {words[1]}\n")
+        return 0
+    if words[0] == "carrier" and len(words) == 3 and words[2] in ("on", "off", "up", "down"):
+        reply = admin.SetCarrier(hp.SetCarrierRequest(link=words[1], carrier=words[2] in ("on", "up")))
+        _check(reply.result, dev=words[1])
+        return 0
+    _fail("usage: socketlab link set [HOST:]NIC NETEM...|clear | link carrier [HOST:]NIC on|off | link status", 2)
+
+
+def _kv(words: list[str], keys: dict[str, int]) -> dict[str, list[str]]:
+    """Keyword arguments: KEY followed by keys[KEY] values."""
+    out: dict[str, list[str]] = {}
+    i = 0
+    while i < len(words):
+        key = words[i]
+        n = keys.get(key)
+        if n is None or i + n >= len(words) + (0 if n else 1):
+            _fail(f"fault: unexpected {key!r}", 2)
+        out[key] = words[i + 1:i + 1 + n]
+        i += 1 + n
+    return out
+
+
+def cmd_fault(admin: Admin, words: list[str], out: IO[str]) -> int:
+    usage = "usage: socketlab fault list | syscall OP ERRNO [count N] [pid P] [addr A] | packet ACTION ... | del ID|all"
+    if not words or words[0] == "list":
+        reply = admin.ListFaults(hp.ListFaultsRequest())
+        for r in reply.rules:
+            out.write(f"{r.id}: {r.kind} {r.description} hits {r.hits}\n")
+        return 0
+    if words[0] == "del" and len(words) == 2:
+        reply = admin.DeleteFault(hp.DeleteFaultRequest(id=0 if words[1] == "all" else _uint(words[1], "id")))
+        _check(reply.result)
+        return 0
+    if words[0] == "syscall" and len(words) >= 3:
+        kv = _kv(words[3:], {"count": 1, "pid": 1, "addr": 1})
+        reply = admin.AddSyscallFault(hp.AddSyscallFaultRequest(
+            syscall=words[1], error_name=words[2], count=_uint(kv.get("count", ["1"])[0], "count"),
+            pid=_uint(kv.get("pid", ["0"])[0], "pid"), address=kv.get("addr", [""])[0]))
+        _check(reply.result)
+        out.write(f"{reply.rule.id}: {reply.rule.kind} {reply.rule.description}\n")
+        return 0
+    if words[0] == "packet" and len(words) >= 2:
+        action, rest = words[1], words[2:]
+        req = hp.AddPacketFaultRequest(action=action)
+        if action == "delay":
+            if not rest:
+                _fail("fault packet delay TIME (20ms, 1s)", 2)
+            text = rest.pop(0)
+            req.delay_seconds = float(text[:-2]) / 1000 if text.endswith("ms") else float(text.rstrip("s"))
+        if action == "icmp" and len(rest) >= 2 and rest[0].isdigit() and rest[1].isdigit():
+            req.icmp_type, req.icmp_code = int(rest[0]), int(rest[1])
+            rest = rest[2:]
+        if rest and rest[0] in ("input", "output", "both"):
+            req.hook = rest.pop(0)
+        kv = _kv(rest, {"proto": 1, "src": 1, "dst": 1, "sport": 1, "dport": 1, "flags": 1, "count": 1})
+        req.protocol = kv.get("proto", [""])[0]
+        req.source, req.destination = kv.get("src", [""])[0], kv.get("dst", [""])[0]
+        req.source_port = _uint(kv.get("sport", ["0"])[0], "sport")
+        req.destination_port = _uint(kv.get("dport", ["0"])[0], "dport")
+        flags, _, mask = kv.get("flags", [""])[0].partition("/")
+        req.tcp_flags, req.tcp_flags_mask = flags, mask
+        req.count = _uint(kv.get("count", ["0"])[0], "count")
+        reply = admin.AddPacketFault(req)
+        _check(reply.result)
+        out.write(f"{reply.rule.id}: {reply.rule.kind} {reply.rule.description}\n")
+        return 0
+    _fail(usage, 2)
+
+
+def cmd_tool(command: str, target: str, token: str | None, words: list[str], out: IO[str], err: IO[str]) -> int:
+    """ping / traceroute / nc as a process on the target daemon."""
+    import client
+    from client import lab
+
+    parser = argparse.ArgumentParser(prog=f"socketlab {command}")
+    if command == "ping":
+        parser.add_argument("-c", dest="count", type=int, default=4)
+        parser.add_argument("-i", dest="interval", type=float, default=1.0)
+        parser.add_argument("-W", dest="timeout", type=float, default=2.0)
+        parser.add_argument("-s", dest="size", type=int, default=56)
+        parser.add_argument("dst")
+    elif command == "traceroute":
+        parser.add_argument("-m", dest="max_hops", type=int, default=30)
+        parser.add_argument("-w", dest="timeout", type=float, default=2.0)
+        parser.add_argument("dst")
+    else:
+        parser.add_argument("-u", dest="udp", action="store_true")
+        parser.add_argument("-l", dest="listen", action="store_true")
+        parser.add_argument("-w", dest="timeout", type=float, default=5.0)
+        parser.add_argument("where", nargs="+", metavar="[HOST] PORT")
+    ns = parser.parse_args(words)
+    net = client.connect(target, **({"token": token} if token else {}))
+    try:
+        if command == "ping":
+            got, _ = lab.ping(net, ns.dst, out, count=ns.count, interval=ns.interval, timeout=ns.timeout,
+                              size=ns.size)
+            return 0 if got else 1
+        if command == "traceroute":
+            lab.traceroute(net, ns.dst, out, max_hops=ns.max_hops, timeout=ns.timeout)
+            return 0
+        binary_out = getattr(out, "buffer", None)
+        if ns.listen:
+            data, peer = lab.nc_listen(net, int(ns.where[-1]), udp=ns.udp, timeout=None)
+            print(f"Connection from {peer[0]} {peer[1]}", file=err)
+        else:
+            if len(ns.where) != 2:
+                _fail("usage: socketlab nc [-u] HOST PORT", 2)
+            data = lab.nc_connect(net, ns.where[0], int(ns.where[1]), sys.stdin.buffer.read(), udp=ns.udp,
+                                  timeout=ns.timeout)
+        if binary_out is not None:
+            binary_out.write(data)
+            binary_out.flush()
+        else:
+            out.write(data.decode("utf-8", "replace"))
+        return 0
+    finally:
+        net.close()
+
+
 # --- main -------------------------------------------------------------------------------------
 
 def connect(target: str, token: str | None) -> tuple[grpc.Channel, Admin]:
@@ -957,13 +1155,28 @@ def main(argv: Sequence[str] | None = None, *, out: IO[str] | None = None, err: 
     err = err or sys.stderr
     parser = argparse.ArgumentParser(prog="socketlab", description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="\n".join(__doc__.splitlines()[2:19]))
+                                     epilog="\n".join(__doc__.splitlines()[2:25]))
     parser.add_argument("--target", default=os.environ.get("SOCKETLAB_TARGET") or DEFAULT_TARGET,
                         metavar="HOST:PORT", help="the daemon (default: $SOCKETLAB_TARGET or %(default)s)")
     parser.add_argument("--token", default=os.environ.get("SOCKETLAB_TOKEN"), help="a bearer token")
-    parser.add_argument("command", choices=("proc", "ip", "ss", "sysctl", "capture"))
+    parser.add_argument("command", choices=("proc", "ip", "ss", "sysctl", "capture", "lab", "link", "fault", "ping",
+                                            "traceroute", "nc"))
     parser.add_argument("args", nargs=argparse.REMAINDER)
     ns = parser.parse_args(argv)
+    if ns.command == "lab":
+        return cmd_lab(list(ns.args), out, err)
+    words = list(ns.args)
+    if ns.command in ("link", "fault") and len(words) >= 2 and ":" in words[1] and words[0] in ("set", "carrier"):
+        api = _lab_api(words[1].split(":", 1)[0])  # HOST:NIC of the running lab
+        if api is not None:
+            ns.target = api
+            words[1] = words[1].split(":", 1)[1]
+    if ns.command in ("ping", "traceroute", "nc"):
+        try:
+            return cmd_tool(ns.command, ns.target, ns.token, words, out, err)
+        except OSError as exc:
+            print(f"{ns.command}: {exc}", file=err)
+            return 1
     channel, admin = connect(ns.target, ns.token)
     try:
         if ns.command == "ip":
@@ -974,6 +1187,10 @@ def main(argv: Sequence[str] | None = None, *, out: IO[str] | None = None, err: 
             return cmd_sysctl(admin, list(ns.args), out, err)
         if ns.command == "proc":
             return cmd_proc(admin, list(ns.args), out, err)
+        if ns.command == "link":
+            return cmd_link(admin, words, out)
+        if ns.command == "fault":
+            return cmd_fault(admin, words, out)
         return cmd_capture(admin, list(ns.args), out, err)
     except CliError as exc:
         print(str(exc), file=err)

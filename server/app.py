@@ -7,6 +7,7 @@ Services: ``socketlab.v1.SocketCall`` (typed syscalls), ``socketlab.v1.Process``
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -76,16 +77,28 @@ class Daemon:
         await self.processes.close_all()
 
 
+def _add_link_service(server: grpc.aio.Server, host: Host, lab: Any, principal: Any = None) -> bool:
+    """Register the PeerLink service (server/link_service.py: peers' links to this host); False before
+    the data plane is built."""
+    try:
+        link_service = importlib.import_module("server.link_service")
+    except ImportError:
+        return False
+    link_service.add_to_server(server, host, lab=getattr(lab, "name", "") or "", principal=principal)
+    return True
+
+
 def build(
     listen: str = "127.0.0.1:50051", host: Host | None = None, *,
     credentials: grpc.ServerCredentials | None = None, auth: Authenticator | None = None,
-    metrics: Any = None, limits: Limits | None = None,
+    metrics: Any = None, limits: Limits | None = None, lab: Any = None,
 ) -> Daemon:
     """Create the server on the running loop and bind ``listen`` (port 0 picks a free one).
 
     ``credentials``: TLS (or mTLS) for the port; ``auth``: bearer tokens mapping
     callers to principals (server/security.py).  Neither: plaintext, every
-    caller is root.  ``metrics``: a server.metrics.Metrics that counts and
+    caller is root.  ``lab``: server/lab.py's LabHost when this daemon is one
+    host of a lab (the Link service accepts its peers' links).  ``metrics``: a server.metrics.Metrics that counts and
     times every call.  ``limits``: server/limits.py (stream and message
     sizes, keepalive, idle timeout, process and file caps).
     """
@@ -103,7 +116,8 @@ def build(
     options = [("grpc.so_reuseport", 0), *limits.grpc_options()]
     server = grpc.aio.server(options=options, interceptors=interceptors)
     server.add_generic_rpc_handlers((socketcall.handlers(table), session.handler(table)))
-    host_service.add_to_server(server, host, auth.principal)  # admin changes need CAP_NET_ADMIN
+    host_service.add_to_server(server, host, auth.principal, lab)  # admin changes need CAP_NET_ADMIN
+    _add_link_service(server, host, lab, auth.principal)
     health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(

@@ -172,6 +172,7 @@ class HostService(hp_grpc.HostServicer):
         self.host = host
         self.net = host.netns
         self.principal = principal
+        self.lab: Any = None  # server/lab.py's LabHost when the daemon is one host of a lab
 
     # --- plumbing ---
     def _dev(self, name: str) -> netdev.NetDevice | None:
@@ -628,10 +629,153 @@ class HostService(hp_grpc.HostServicer):
             if file is not None:
                 file.close()
 
+    # --- labs: impairments, carrier, faults, lab links ---
+    async def SetImpairment(self, request: hp.SetImpairmentRequest, context: Any) -> hp.SetImpairmentResponse:
+        def run() -> hp.SetImpairmentResponse:
+            dev = self._dev(request.link)
+            if dev is None:
+                return hp.SetImpairmentResponse(result=result(-uapi.ENODEV))
+            if not request.clear and not request.netem:
+                raise BadRequest("netem words (delay 20ms loss 1% ...) or clear")
+            if self._denied(context):
+                return hp.SetImpairmentResponse(result=result(-uapi.EPERM))
+            try:
+                q = set_netem(self.host, dev, None if request.clear else list(request.netem))
+            except ValueError as exc:
+                raise BadRequest(f"netem: {exc}") from None
+            return hp.SetImpairmentResponse(result=result(0), **netem_status(q))
+        return await self._run(context, "SetImpairment", run)
 
-def add_to_server(server: grpc.aio.Server, host: Host, principal: Callable[[Any], Any] | None = None) -> HostService:
-    """Register the Host service of ``host`` on ``server``."""
+    async def SetCarrier(self, request: hp.SetCarrierRequest, context: Any) -> hp.SetCarrierResponse:
+        def run() -> hp.SetCarrierResponse:
+            dev = self._dev(request.link)
+            if dev is None:
+                return hp.SetCarrierResponse(result=result(-uapi.ENODEV))
+            if self._denied(context):
+                return hp.SetCarrierResponse(result=result(-uapi.EPERM))
+            if dev.type == netdev.ARPHRD_LOOPBACK:
+                return hp.SetCarrierResponse(result=result(-uapi.EOPNOTSUPP))
+            if request.carrier:
+                netdev.netif_carrier_on(dev)
+            else:
+                netdev.netif_carrier_off(dev)
+            return hp.SetCarrierResponse(result=result(0))
+        return await self._run(context, "SetCarrier", run)
+
+    def _faults(self) -> Any:
+        from kernel.net.fault import fault_table
+
+        return fault_table(self.net)
+
+    async def ListFaults(self, request: hp.ListFaultsRequest, context: Any) -> hp.ListFaultsResponse:
+        def run() -> hp.ListFaultsResponse:
+            return hp.ListFaultsResponse(result=result(0), rules=[fault_message(r) for r in self._faults().rules()])
+        return await self._run(context, "ListFaults", run)
+
+    async def AddSyscallFault(self, request: hp.AddSyscallFaultRequest, context: Any) -> hp.AddSyscallFaultResponse:
+        def run() -> hp.AddSyscallFaultResponse:
+            from kernel.syscalls import ops
+
+            if request.syscall not in ops():
+                raise BadRequest(f"unknown syscall {request.syscall!r}")
+            err = getattr(uapi, request.error_name.upper(), None) if request.error_name.upper().startswith("E") \
+                else None
+            if not isinstance(err, int) or err <= 0:
+                raise BadRequest(f"unknown errno {request.error_name!r}")
+            if self._denied(context):
+                return hp.AddSyscallFaultResponse(result=result(-uapi.EPERM))
+            try:
+                rule = self._faults().add_syscall(request.syscall, err, count=request.count, pid=request.pid,
+                                                  addr=request.address)
+            except ValueError as exc:
+                raise BadRequest(str(exc)) from None
+            return hp.AddSyscallFaultResponse(result=result(0), rule=fault_message(rule))
+        return await self._run(context, "AddSyscallFault", run)
+
+    async def AddPacketFault(self, request: hp.AddPacketFaultRequest, context: Any) -> hp.AddPacketFaultResponse:
+        def run() -> hp.AddPacketFaultResponse:
+            if self._denied(context):
+                return hp.AddPacketFaultResponse(result=result(-uapi.EPERM))
+            kw: dict[str, Any] = {}
+            if request.HasField("icmp_type"):
+                kw["icmp_type"] = request.icmp_type
+            if request.HasField("icmp_code"):
+                kw["icmp_code"] = request.icmp_code
+            try:
+                rule = self._faults().add_packet(
+                    request.action or "drop", hook=request.hook or "both", proto=request.protocol,
+                    src=request.source, dst=request.destination, sport=request.source_port,
+                    dport=request.destination_port, tcp_flags=request.tcp_flags,
+                    tcp_flags_mask=request.tcp_flags_mask, delay=request.delay_seconds, count=request.count, **kw)
+            except ValueError as exc:
+                raise BadRequest(str(exc)) from None
+            return hp.AddPacketFaultResponse(result=result(0), rule=fault_message(rule))
+        return await self._run(context, "AddPacketFault", run)
+
+    async def DeleteFault(self, request: hp.DeleteFaultRequest, context: Any) -> hp.DeleteFaultResponse:
+        def run() -> hp.DeleteFaultResponse:
+            if self._denied(context):
+                return hp.DeleteFaultResponse(result=result(-uapi.EPERM))
+            table = self._faults()
+            if not request.id:
+                return hp.DeleteFaultResponse(result=result(0), removed=table.clear())
+            if not table.remove(request.id):
+                return hp.DeleteFaultResponse(result=result(-uapi.ENOENT))
+            return hp.DeleteFaultResponse(result=result(0), removed=1)
+        return await self._run(context, "DeleteFault", run)
+
+    async def ListLabLinks(self, request: hp.ListLabLinksRequest, context: Any) -> hp.ListLabLinksResponse:
+        def run() -> hp.ListLabLinksResponse:
+            lab = self.lab
+            if lab is None:
+                return hp.ListLabLinksResponse(result=result(0), host_name=self.host.name)
+            links = [hp.LabLink(link=e["link"], peer=e["peer"], role=e["role"], state=e["state"],
+                                target=e.get("target", ""), stats={k: int(v) for k, v in e.get("stats", {}).items()})
+                     for e in lab.link_status()]
+            return hp.ListLabLinksResponse(result=result(0), lab=lab.name, host_name=self.host.name, links=links)
+        return await self._run(context, "ListLabLinks", run)
+
+
+def fault_message(rule: Any) -> hp.FaultRule:
+    kind = "syscall" if hasattr(rule, "op") else "packet"
+    return hp.FaultRule(id=rule.id, kind=kind, description=rule.describe(), hits=rule.hits)
+
+
+def set_netem(host: Host, dev: netdev.NetDevice, netem: list[str] | dict[str, Any] | None) -> Any:
+    """tc qdisc replace dev DEV root netem ...: change the NIC's netem in place (queued frames keep
+    their times) or attach a new one seeded from the host's rng; None removes it.  ValueError on bad words."""
+    from kernel.net.sched import qdisc_attach, qdisc_detach
+    from kernel.net.sched.sch_netem import NetemQdisc, netem_params_from_dict, parse_netem_args
+
+    if netem is None:
+        if dev.qdisc is not None:
+            qdisc_detach(dev)
+        return None
+    params = netem_params_from_dict(netem) if isinstance(netem, dict) else parse_netem_args(list(netem))
+    q = dev.qdisc
+    if isinstance(q, NetemQdisc):
+        q.change(params)
+        return q
+    q = NetemQdisc(host.clock, host.rng, params)
+    qdisc_attach(dev, q)
+    return q
+
+
+def netem_status(q: Any) -> dict[str, Any]:
+    """The qdisc in tc syntax and its counters (for SetImpairmentResponse)."""
+    if q is None:
+        return {"qdisc": "", "counters": {}}
+    from kernel.net.sched.sch_netem import format_netem
+
+    return {"qdisc": "netem " + format_netem(q.params), "counters": {k: int(v) for k, v in q.counters().items()}}
+
+
+def add_to_server(server: grpc.aio.Server, host: Host, principal: Callable[[Any], Any] | None = None,
+                  lab: Any = None) -> HostService:
+    """Register the Host service of ``host`` on ``server`` (``lab``: the daemon's lab, for ListLabLinks:
+    ``name`` and ``link_status()`` -> list of dicts link/peer/role/state/target/stats)."""
     service = HostService(host, principal)
+    service.lab = lab
     hp_grpc.add_HostServicer_to_server(service, server)
     return service
 

@@ -16,7 +16,9 @@ when nobody is already draining it, ``netif_rx`` drains it at once (what
 do_softirq does at local_bh_enable), so a send on loopback is delivered
 before the sending call returns and reentrant sends queue instead of
 recursing.  ``__netif_receive_skb`` counts the frame, feeds the taps, then the
-handlers registered for its ethertype (``dev_add_pack``).
+device's ``rx_handler`` (a bridge port: ``netdev_rx_handler_register``; a
+handler returning RX_HANDLER_CONSUMED keeps the frame from the stack), then
+the handlers registered for its ethertype (``dev_add_pack``).
 
 Notifiers: ``register_netdevice_notifier(net, fn)``; fn(event, dev) for
 NETDEV_REGISTER, NETDEV_UP, NETDEV_DOWN, NETDEV_CHANGE, NETDEV_CHANGEMTU,
@@ -172,6 +174,8 @@ class NetDevice:
     mc_list: dict[bytes, int] = field(default_factory=dict)  # link-layer multicast addresses -> users
     carrier: bool = True
     priv: Any = None  # the driver's private state (netdev_priv)
+    rx_handler: Any = None  # Callable[[SkBuff], int]: a bridge port's br_handle_frame (netdev_rx_handler_register)
+    rx_handler_data: Any = None  # the bridge port it belongs to
 
     def __repr__(self) -> str:
         return f"<NetDevice {self.ifindex}: {self.name} mtu {self.mtu} flags {self.flags:#x}>"
@@ -234,6 +238,22 @@ def dev_get_by_name(net: Net, name: str) -> NetDevice | None:
 
 def dev_get_by_index(net: Net, ifindex: int) -> NetDevice | None:
     return net.dev_index_head.get(ifindex)
+
+
+RX_HANDLER_CONSUMED = 0  # enum rx_handler_result: the handler took the frame
+RX_HANDLER_PASS = 3  # the stack carries on with it
+
+
+def netdev_rx_handler_register(dev: NetDevice, handler: Callable[[SkBuff], int], data: Any) -> int:
+    """netdev_rx_handler_register: one receive handler per device (EBUSY if taken: a port of another bridge)."""
+    if dev.rx_handler is not None:
+        return -uapi.EBUSY
+    dev.rx_handler, dev.rx_handler_data = handler, data
+    return 0
+
+
+def netdev_rx_handler_unregister(dev: NetDevice) -> None:
+    dev.rx_handler = dev.rx_handler_data = None
 
 
 def dev_open(dev: NetDevice) -> int:
@@ -454,6 +474,8 @@ def __netif_receive_skb(skb: SkBuff) -> int:
     for pt in list(net.ptype_all) if skb.pkt_type != PACKET_LOOPBACK else ():  # packet_rcv drops those
         if pt.dev is None or pt.dev is dev:
             pt.func(skb.clone(), dev, pt, dev)
+    if dev.rx_handler is not None and skb.pkt_type != PACKET_LOOPBACK and dev.rx_handler(skb) == RX_HANDLER_CONSUMED:
+        return 0  # a bridge port: the bridge forwards or passes it up on the bridge device
     handlers = net.ptype_base.get(skb.protocol)
     if not handlers:
         dev.stats.rx_dropped += 1  # rx_nohandler on Linux; counted as dropped in /proc/net/dev
