@@ -5,10 +5,12 @@
 #   2. lints proto/ with `buf lint` (proto/buf.yaml);
 #   3. builds client/{go,node,java,rust,cpp}, each generating its stubs from
 #      proto/ with its ecosystem's generator;
-#   4. starts a daemon on a free port, lists its services with grpcurl
-#      (reflection) and makes a socket + bind call with it, runs the five
-#      examples (two processes, AF_UNIX echo of 1 MiB, ECONNREFUSED /
-#      EADDRINUSE / EAGAIN), and stops the daemon.
+#   4. starts a two-host lab (`socketlab lab up` of client/examples/lab2.yml
+#      on two free ports: hosts A 10.0.0.1/24 and B 10.0.0.2/24, their eth0
+#      NICs linked), lists A's services with grpcurl (reflection) and makes a
+#      socket + bind call with it, runs the five examples (a process on A and
+#      one on B: B listens on TCP 10.0.0.2, A connects, 1 MiB echoed both
+#      ways, ECONNREFUSED / EADDRINUSE / EAGAIN), and takes the lab down.
 # Every download cache (Go modules, cargo registry, Maven repository, npm) is a
 # fresh temporary directory, so a run costs what it costs on a fresh machine;
 # set CLIENTS_CACHE_DIR to keep one between local runs.  Exit status 0 only if
@@ -32,14 +34,14 @@ export PATH=$WORK/bin:$PATH
 MVN=(mvn -q -B -ntp -Dstyle.color=never -Dmaven.repo.local="$CACHE/m2")
 PY=${PYTHON:-$REPO/.venv/bin/python}
 [ -x "$PY" ] || PY=python3
+SOCKETLAB=("$PY" -m client.cli)  # the `socketlab` command
+export SOCKETLAB_STATE_DIR=$WORK/labs  # this run's lab only
 
-DAEMON_PID=
+LAB_UP=
 SESSION_PID=
 cleanup() {
   [ -n "$SESSION_PID" ] && kill "$SESSION_PID" 2>/dev/null || true
-  if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
-    kill -TERM "$DAEMON_PID" && wait "$DAEMON_PID" || true
-  fi
+  [ -n "$LAB_UP" ] && "${SOCKETLAB[@]}" lab down clients2 >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -78,18 +80,17 @@ step "build client/cpp"
 cmake -S client/cpp -B "$WORK/cpp-build" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O0 >/dev/null
 cmake --build "$WORK/cpp-build" -j "$(nproc)" >/dev/null
 
-step "start a daemon"
-"$PY" -m server --listen 127.0.0.1:0 2>"$WORK/daemon.log" &
-DAEMON_PID=$!
-TARGET=
-for _ in $(seq 1 300); do
-  TARGET=$(sed -n 's/.*ready listen=\([^ ]*\).*/\1/p' "$WORK/daemon.log" | head -1)
-  [ -n "$TARGET" ] && break
-  kill -0 "$DAEMON_PID" 2>/dev/null || break
-  sleep 0.1
-done
-[ -n "$TARGET" ] || { cat "$WORK/daemon.log"; echo "the daemon did not start"; exit 1; }
-echo "socketlabd at $TARGET"
+step "start a two-host lab (client/examples/lab2.yml: A 10.0.0.1 <-> B 10.0.0.2)"
+read -r PORT_A PORT_B < <("$PY" -c '
+import socket
+socks = [socket.create_server(("127.0.0.1", 0)) for _ in range(2)]
+print(*(s.getsockname()[1] for s in socks))')
+sed -e "s/port: 50071}/port: $PORT_A}/" -e "s/port: 50072}/port: $PORT_B}/" client/examples/lab2.yml >"$WORK/lab2.yml"
+LAB_UP=1
+"${SOCKETLAB[@]}" lab up "$WORK/lab2.yml" 2>"$WORK/lab-up.log" || { cat "$WORK/lab-up.log" "$SOCKETLAB_STATE_DIR"/*.log; exit 1; }
+TARGET=127.0.0.1:$PORT_A    # host A
+TARGET_B=127.0.0.1:$PORT_B  # host B
+echo "host A at $TARGET, host B at $TARGET_B"
 
 step "grpcurl: services through reflection, socket + bind"
 grpcurl -plaintext "$TARGET" list | tee "$WORK/services"
@@ -128,7 +129,7 @@ run_example() {
   local name=$1
   shift
   echo "-- $name"
-  if ! "$@" "$TARGET"; then failed+=("$name"); fi
+  if ! "$@" "$TARGET" "$TARGET_B" 10.0.0.2; then failed+=("$name"); fi
 }
 run_example go "$WORK/bin/go-example"
 run_example node node client/node/dist/src/example.js
@@ -136,12 +137,14 @@ run_example java java -jar client/java/target/socketlab-client.jar
 run_example rust "$WORK/rust-target/debug/example"
 run_example cpp "$WORK/cpp-build/example"
 
-step "stop the daemon"
-kill -TERM "$DAEMON_PID"
-status=0
-wait "$DAEMON_PID" || status=$?
-DAEMON_PID=
-[ "$status" = 0 ] || { tail -20 "$WORK/daemon.log"; echo "socketlabd exited with $status"; exit 1; }
+step "take the lab down"
+"${SOCKETLAB[@]}" lab down clients2
+LAB_UP=
+if grep -l Traceback "$SOCKETLAB_STATE_DIR"/*.log; then
+  tail -30 "$SOCKETLAB_STATE_DIR"/*.log
+  echo "a daemon of the lab logged a traceback"
+  exit 1
+fi
 
 if [ ${#failed[@]} -gt 0 ]; then
   echo "clients: FAILED: ${failed[*]}"

@@ -716,7 +716,9 @@ class socket:
         if size < 0:
             raise ValueError("negative buffer size in recvmsg()")
         data, n, ancdata, msg_flags, addr = self._recvmsg(size, ancbufsize, flags)
-        return data[: min(n, size)], ancdata, msg_flags, addr
+        # TCP's MSG_TRUNC discards without copying but still counts: CPython's bytes are that long.
+        keep = max(min(n, size), 0)
+        return data[:keep].ljust(keep, b"\0"), ancdata, msg_flags, addr
 
     @_c_method("varargs", "recvmsg_into", 1, 3)
     def recvmsg_into(self, buffers: Iterable[Any], ancbufsize: int = 0, flags: int = 0, /) -> tuple[int, list[Any], int, Any]:

@@ -918,29 +918,69 @@ class AioNet:
 
     # --- the event loop's sock_* methods ------------------------------------------------
 
+    # As the event loop's, they wait for readiness whatever the socket's blocking
+    # mode (asyncio wants non-blocking sockets): EAGAIN / EINPROGRESS wait in a
+    # poll(2) on the emulated fd, then the call is made again.
+
+    async def _wait_ready(self, sock: AioSocket, events: int) -> None:
+        if sock.fileno() < 0:
+            raise _error(_errno.EBADF)
+        while True:
+            reply = await self._call("poll", {"fds": [(sock.fileno(), events)], "timeout_ms": -1})
+            if reply.ret != -_errno.EINTR:
+                break
+        if reply.ret < 0:
+            raise _error(-reply.ret)
+
+    async def _retry(self, sock: AioSocket, events: int, call: Callable[[], Awaitable[Any]]) -> Any:
+        while True:
+            try:
+                return await call()
+            except BlockingIOError:
+                await self._wait_ready(sock, events)
+
     async def sock_recv(self, sock: AioSocket, nbytes: int) -> bytes:
-        return await sock.recv(nbytes)
+        """loop.sock_recv(): up to ``nbytes``, waiting until some arrive (b'' at EOF)."""
+        return await self._retry(sock, POLLIN, lambda: sock.recv(nbytes))  # type: ignore[no-any-return]
 
     async def sock_recv_into(self, sock: AioSocket, buf: Any) -> int:
-        return await sock.recv_into(buf)
+        return await self._retry(sock, POLLIN, lambda: sock.recv_into(buf))  # type: ignore[no-any-return]
 
     async def sock_recvfrom(self, sock: AioSocket, bufsize: int) -> tuple[bytes, Any]:
-        return await sock.recvfrom(bufsize)
+        return await self._retry(sock, POLLIN, lambda: sock.recvfrom(bufsize))  # type: ignore[no-any-return]
 
     async def sock_recvfrom_into(self, sock: AioSocket, buf: Any, nbytes: int = 0) -> tuple[int, Any]:
-        return await sock.recvfrom_into(buf, nbytes)
+        return await self._retry(  # type: ignore[no-any-return]
+            sock, POLLIN, lambda: sock.recvfrom_into(buf, nbytes))
 
     async def sock_sendall(self, sock: AioSocket, data: Any) -> None:
-        await sock.sendall(data)
+        """loop.sock_sendall(): all of ``data``, waiting for room as often as needed."""
+        if sock.gettimeout() != 0:
+            await sock.sendall(data)  # the socket's own blocking model (one deadline)
+            return
+        view = memoryview(as_bytes(data))
+        off = 0
+        while off < len(view):
+            piece = view[off : off + SENDALL_CHUNK].tobytes()
+            off += await self._retry(sock, POLLOUT, lambda: sock.send(piece))  # noqa: B023 - awaited at once
 
     async def sock_sendto(self, sock: AioSocket, data: Any, address: Any) -> int:
-        return await sock.sendto(data, address)
+        return await self._retry(sock, POLLOUT, lambda: sock.sendto(data, address))  # type: ignore[no-any-return]
 
     async def sock_connect(self, sock: AioSocket, address: Any) -> None:
-        await sock.connect(address)
+        """loop.sock_connect(): returns once connected; a non-blocking socket's EINPROGRESS is waited for."""
+        err = await sock._connect(address, "connect")
+        if err in (_errno.EINPROGRESS, _errno.EALREADY, _errno.EAGAIN):  # BlockingIOError: asyncio waits
+            await self._wait_ready(sock, POLLOUT)
+            err = await self._getsockopt_int(sock.fileno(), SOL_SOCKET, SO_ERROR, check=False)
+        if err:
+            raise _error(err)
 
     async def sock_accept(self, sock: AioSocket) -> tuple[AioSocket, Any]:
-        return await sock.accept()
+        """loop.sock_accept(): waits for a connection; the new socket is non-blocking, as asyncio's."""
+        conn, address = await self._retry(sock, POLLIN, sock.accept)
+        await conn.setblocking(False)
+        return conn, address
 
     # --- streams ------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ import (
 // Linux constants the wrapper and the example need (x86_64 values).
 const (
 	AF_UNIX     = 1
+	AF_INET     = 2
 	SOCK_STREAM = 1
 	F_GETFL     = 3
 	F_SETFL     = 4
@@ -96,6 +97,11 @@ func (p *Process) Close() error {
 // UnixAddr is an AF_UNIX address: a path in the emulated host's filesystem.
 func UnixAddr(path string) *pb.SockAddr {
 	return &pb.SockAddr{Form: &pb.SockAddr_Local{Local: &pb.LocalAddress{Path: []byte(path)}}}
+}
+
+// InetAddr is an AF_INET address: a dotted-quad IPv4 address and a port.
+func InetAddr(ip string, port uint16) *pb.SockAddr {
+	return &pb.SockAddr{Form: &pb.SockAddr_Inet{Inet: &pb.InetAddress{Address: ip, Port: uint32(port)}}}
 }
 
 // check turns a reply's Result into the return value or an *os.SyscallError

@@ -1,14 +1,18 @@
 """client.patch(): unmodified stdlib code (socket, socketserver, http.server,
 http.client, selectors) on an emulated host.
 
-Today over AF_UNIX on one daemon; the issue's acceptance test (http.client on
-host A fetching from http.server on host B over TCP) is below, skipped until
-the emulated kernel has TCP (issue #4).
+Over AF_UNIX on one daemon, and the issue's acceptance test over TCP across
+two emulated hosts: a two-host lab (client/examples/lab2.yml on free ports,
+started with ``socketlab lab up``: daemons A 10.0.0.1/24 and B 10.0.0.2/24,
+their eth0 NICs linked by PeerLink) where http.client on A fetches from
+http.server on B, and a socketserver.ThreadingTCPServer on B serves A.
 """
 from __future__ import annotations
 
+import errno
 import http.client
 import http.server
+import io
 import os
 import select
 import selectors
@@ -17,11 +21,13 @@ import socketserver
 import threading
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 import client
+from client import lab as labtools
 from client._patch import current
 
 
@@ -177,27 +183,54 @@ def test_patch_on_a_local_host() -> None:
     net.close()
 
 
-@pytest.mark.skip(reason="needs TCP (issue #4) and two linked hosts (topology)")
-def test_http_across_two_hosts(spawn_daemon: Any, tmp_path: Any) -> None:
+LAB2 = Path(__file__).resolve().parents[2] / "client" / "examples" / "lab2.yml"
+
+
+def _free_ports(n: int) -> list[int]:
+    socks = [socket.create_server(("127.0.0.1", 0)) for _ in range(n)]
+    ports = [s.getsockname()[1] for s in socks]
+    for s in socks:
+        s.close()
+    return ports
+
+
+@pytest.fixture(scope="module")
+def two_hosts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """(A's API, B's API): the examples' two-host lab (A 10.0.0.1 <-> B 10.0.0.2) on free ports."""
+    pytest.importorskip("server.link_service", reason="the Link service has not landed")
+    d = tmp_path_factory.mktemp("lab2")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SOCKETLAB_STATE_DIR", str(d))
+    pa, pb = _free_ports(2)
+    topo = LAB2.read_text().replace("port: 50071}", f"port: {pa}}}").replace("port: 50072}", f"port: {pb}}}")
+    (d / "lab2.yml").write_text(topo)
+    err = io.StringIO()
+    rc = labtools.lab_up(str(d / "lab2.yml"), io.StringIO(), err, timeout=60)
+    try:
+        assert rc == 0, err.getvalue()
+        yield f"127.0.0.1:{pa}", f"127.0.0.1:{pb}"
+    finally:
+        labtools.lab_down("clients2", io.StringIO(), io.StringIO(), quiet=True)
+        mp.undo()
+
+
+class TcpHello(Hello):
+    protocol_version = "HTTP/1.1"  # keep-alive: the second request reuses the TCP connection
+
+    def address_string(self) -> str:
+        return str(self.client_address[0])
+
+
+def test_http_across_two_hosts(two_hosts: tuple[str, str]) -> None:
     """The issue's acceptance test: http.client on host A fetches from http.server on host B."""
-    lab = tmp_path / "lab.yml"
-    lab.write_text(
-        "hosts:\n"
-        "  a: {interfaces: {eth0: 10.0.0.1/24}}\n"
-        "  b: {interfaces: {eth0: 10.0.0.2/24}}\n"
-        "links:\n"
-        "  - [a:eth0, b:eth0]\n"
-    )
-    host_a = spawn_daemon("--topology", str(lab), "--host", "a")
-    host_b = spawn_daemon("--topology", str(lab), "--host", "b")
-    net_a, net_b = client.connect(host_a.target), client.connect(host_b.target)
+    net_a, net_b = client.connect(two_hosts[0]), client.connect(two_hosts[1])
     try:
         ready = threading.Event()
         box: dict[str, Any] = {}
 
         def serve_on_b() -> None:
             with client.patch(net_b, thread=True):
-                server = http.server.ThreadingHTTPServer(("10.0.0.2", 8080), Hello)
+                server = http.server.ThreadingHTTPServer(("10.0.0.2", 8080), TcpHello)
                 box["server"] = server
                 ready.set()
                 server.serve_forever(poll_interval=0.05)
@@ -206,16 +239,75 @@ def test_http_across_two_hosts(spawn_daemon: Any, tmp_path: Any) -> None:
         serving = threading.Thread(target=serve_on_b, daemon=True)
         serving.start()
         assert ready.wait(10)
+        assert isinstance(box["server"].socket, client.Socket)
         with client.patch(net_a, thread=True):
             conn = http.client.HTTPConnection("10.0.0.2", 8080, timeout=10)
             conn.request("GET", "/across")
             resp = conn.getresponse()
             assert resp.status == 200
             assert resp.read() == b"hello from /across\n" * 1000
+            assert isinstance(conn.sock, client.Socket)
             assert conn.sock.getsockname()[0] == "10.0.0.1"
+            assert conn.sock.getpeername() == ("10.0.0.2", 8080)
+            conn.request("POST", "/echo", body=b"0123456789" * 20000)  # the same keep-alive connection
+            resp = conn.getresponse()
+            assert (resp.status, resp.read()) == (201, b"9876543210" * 20000)
             conn.close()
         box["server"].shutdown()
         serving.join(10)
+        assert not serving.is_alive()
+    finally:
+        net_a.close()
+        net_b.close()
+
+
+class Upper(socketserver.StreamRequestHandler):
+    """Answers each line upper-cased, with the peer's address."""
+
+    def handle(self) -> None:
+        for line in self.rfile:
+            self.wfile.write(f"{self.client_address[0]} ".encode() + line.upper())
+
+
+def test_socketserver_over_tcp_across_two_hosts(two_hosts: tuple[str, str]) -> None:
+    """socketserver.ThreadingTCPServer on B, socket.create_connection + makefile on A, both patched."""
+    net_a, net_b = client.connect(two_hosts[0]), client.connect(two_hosts[1])
+    try:
+        ready = threading.Event()
+        box: dict[str, Any] = {}
+
+        def serve_on_b() -> None:  # the patch is per thread: serve_forever's selector polls B
+            with client.patch(net_b, thread=True):
+                server = socketserver.ThreadingTCPServer(("10.0.0.2", 0), Upper)
+                server.daemon_threads = True
+                box["server"] = server
+                ready.set()
+                server.serve_forever(poll_interval=0.05)
+                server.server_close()
+
+        serving = threading.Thread(target=serve_on_b, daemon=True)
+        serving.start()
+        assert ready.wait(10)
+        server = box["server"]
+        host, port = server.server_address[:2]
+        assert host == "10.0.0.2" and port > 0
+        try:
+            with client.patch(net_a, thread=True):
+                with socket.create_connection((host, port), timeout=10) as s:
+                    assert s.getsockname()[0] == "10.0.0.1"
+                    with s.makefile("rwb") as f:
+                        for word in (b"hello", b"world" * 10000):
+                            f.write(word + b"\n")
+                            f.flush()
+                            assert f.readline() == b"10.0.0.1 " + word.upper() + b"\n"
+                # a second bind of the server's port on B: EADDRINUSE
+                with client.patch(net_b, thread=True):
+                    with pytest.raises(OSError) as exc:
+                        socketserver.TCPServer((host, port), Upper)
+                    assert exc.value.errno == errno.EADDRINUSE
+        finally:
+            server.shutdown()
+            serving.join(10)
     finally:
         net_a.close()
         net_b.close()

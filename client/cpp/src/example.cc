@@ -1,7 +1,9 @@
-// The cross-language example: two processes on one socketlabd host (AF_UNIX
-// until TCP lands), listen in B, connect from A, echo 1 MiB both ways, check
-// ECONNREFUSED, EADDRINUSE and EAGAIN.  Exit status 0 only if all pass.
-//   build/example 127.0.0.1:50051
+// The cross-language example: a process on host A and one on host B (two
+// socketlabd daemons linked by a lab, e.g. client/examples/lab2.yml), B
+// listens on TCP, A connects, 1 MiB is echoed both ways, then ECONNREFUSED,
+// EADDRINUSE and EAGAIN are checked.  Exit status 0 only if all pass.
+//   build/example A_HOST:PORT B_HOST:PORT [B_IP]    (B_IP: 10.0.0.2)
+#include <cstdint>
 #include <cstdlib>
 #include <functional>
 #include <future>
@@ -31,35 +33,33 @@ void ExpectErrno(std::errc expected, const std::string& what, const std::functio
   }
 }
 
-void Run(const std::string& target) {
-  using socketlab::UnixAddr;
-  socketlab::Process a(target), b(target);
-  const std::string path = "/tmp/socketlab-example-cpp-" + std::to_string(a.pid()) + ".sock";
-  const std::string refused = path + ".refused";
+void Run(const std::string& target_a, const std::string& target_b, const std::string& ip_b) {
+  using socketlab::InetAddr;
+  socketlab::Process a(target_a), b(target_b);
+  // A port of its own for each run (B's pids grow): no TIME-WAIT of a previous run holds it.
+  const auto port = static_cast<uint16_t>(20000 + b.pid() % 20000 * 2);
+  const auto addr = InetAddr(ip_b, port);
 
   // B listens.
-  int lfd = b.Socket(socketlab::kAfUnix, socketlab::kSockStream);
-  b.Bind(lfd, UnixAddr(path));
+  int lfd = b.Socket(socketlab::kAfInet, socketlab::kSockStream);
+  b.Bind(lfd, addr);
   b.Listen(lfd, 8);
 
-  // EADDRINUSE: a second bind to the same path.
-  int dup = b.Socket(socketlab::kAfUnix, socketlab::kSockStream);
-  ExpectErrno(std::errc::address_in_use, "bind to a bound path", [&] { b.Bind(dup, UnixAddr(path)); });
+  // EADDRINUSE: a second bind to the same address and port on B.
+  int dup = b.Socket(socketlab::kAfInet, socketlab::kSockStream);
+  ExpectErrno(std::errc::address_in_use, "bind to a bound port on B", [&] { b.Bind(dup, addr); });
   b.CloseFd(dup);
 
-  // ECONNREFUSED: connecting to a bound socket that does not listen.
-  int quiet = b.Socket(socketlab::kAfUnix, socketlab::kSockStream);
-  b.Bind(quiet, UnixAddr(refused));
-  int probe = a.Socket(socketlab::kAfUnix, socketlab::kSockStream);
-  ExpectErrno(std::errc::connection_refused, "connect to a socket that does not listen",
-              [&] { a.Connect(probe, UnixAddr(refused)); });
+  // ECONNREFUSED: A connects to a TCP port of B where nothing listens (B answers RST).
+  int probe = a.Socket(socketlab::kAfInet, socketlab::kSockStream);
+  ExpectErrno(std::errc::connection_refused, "connect from A to a closed port on B",
+              [&] { a.Connect(probe, InetAddr(ip_b, port + 1)); });
   a.CloseFd(probe);
-  b.CloseFd(quiet);
 
   // A connects while B accepts (a future: Accept blocks until the connection).
   auto accepted = std::async(std::launch::async, [&] { return b.Accept(lfd); });
-  int cfd = a.Socket(socketlab::kAfUnix, socketlab::kSockStream);
-  a.Connect(cfd, UnixAddr(path));
+  int cfd = a.Socket(socketlab::kAfInet, socketlab::kSockStream);
+  a.Connect(cfd, addr);
   int sfd = accepted.get();
 
   // 1 MiB A -> B, echoed B -> A, chunk by chunk.
@@ -73,31 +73,31 @@ void Run(const std::string& target) {
     at_b += got;
     back_at_a += a.RecvExact(cfd, kChunk);
   }
-  Check(at_b == payload, "1 MiB from A arrived intact at B");
+  Check(at_b == payload, "1 MiB from A arrived intact at B over TCP");
   Check(back_at_a == payload, "1 MiB echoed by B arrived intact at A");
 
-  // EAGAIN: a nonblocking recv with nothing queued.
+  // EAGAIN: a nonblocking recv on the connected TCP socket with nothing queued.
   a.SetNonblocking(cfd, true);
   ExpectErrno(std::errc::resource_unavailable_try_again, "nonblocking recv with nothing queued",
               [&] { a.Recv(cfd, 100); });
 
-  // EOF after the peer closes.
+  // EOF after the peer closes (its FIN).
   b.CloseFd(sfd);
   a.SetNonblocking(cfd, false);
   Check(a.Recv(cfd, 100).empty(), "recv after the peer closed is EOF");
   a.CloseFd(cfd);
   b.CloseFd(lfd);
-  b.Unlink(path);
-  b.Unlink(refused);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const char* env = std::getenv("SOCKETLAB_TARGET");
-  std::string target = argc > 1 ? argv[1] : (env ? env : "127.0.0.1:50051");
+  if (argc < 3) {
+    std::cerr << "usage: example A_HOST:PORT B_HOST:PORT [B_IP]" << std::endl;
+    return 2;
+  }
   try {
-    Run(target);
+    Run(argv[1], argv[2], argc > 3 ? argv[3] : "10.0.0.2");
   } catch (const std::exception& e) {
     Check(false, std::string("unexpected error: ") + e.what());
   }

@@ -41,6 +41,13 @@ v1::SockAddr UnixAddr(const std::string& path) {
   return addr;
 }
 
+v1::SockAddr InetAddr(const std::string& address, uint16_t port) {
+  v1::SockAddr addr;
+  addr.mutable_inet()->set_address(address);
+  addr.mutable_inet()->set_port(port);
+  return addr;
+}
+
 Process::Process(const std::string& target)
     : Process(grpc::CreateChannel(target, grpc::InsecureChannelCredentials())) {}
 

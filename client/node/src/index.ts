@@ -25,6 +25,7 @@ import type { SockAddr } from '../gen/socketlab/v1/SockAddr';
 
 export const PROTO_ROOT = path.resolve(__dirname, '..', '..', '..', '..', 'proto');
 export const AF_UNIX = 1;
+export const AF_INET = 2;
 export const SOCK_STREAM = 1;
 export const F_GETFL = 3;
 export const F_SETFL = 4;
@@ -85,6 +86,11 @@ function unary<Req, Res>(fn: (req: Req, cb: (err: grpc.ServiceError | null, res?
 /** An AF_UNIX address: a path in the emulated host's filesystem. */
 export function unixAddr(p: string): SockAddr {
   return { local: { path: Buffer.from(p) } };
+}
+
+/** An AF_INET address: a dotted-quad IPv4 address and a port. */
+export function inetAddr(address: string, port: number): SockAddr {
+  return { inet: { address, port } };
 }
 
 /** One emulated process on a socketlabd host. */

@@ -29,6 +29,7 @@ use pb::socket_call_client::SocketCallClient;
 /// Linux constants the example and callers need (x86_64 values).
 pub mod consts {
     pub const AF_UNIX: i32 = 1;
+    pub const AF_INET: i32 = 2;
     pub const SOCK_STREAM: i32 = 1;
     pub const F_GETFL: i32 = 3;
     pub const F_SETFL: i32 = 4;
@@ -70,6 +71,13 @@ where
 pub fn unix_addr(path: &str) -> pb::SockAddr {
     pb::SockAddr {
         form: Some(pb::sock_addr::Form::Local(pb::LocalAddress { path: path.as_bytes().to_vec() })),
+    }
+}
+
+/// An AF_INET socket address: a dotted-quad IPv4 address and a port.
+pub fn inet_addr(address: &str, port: u16) -> pb::SockAddr {
+    pb::SockAddr {
+        form: Some(pb::sock_addr::Form::Inet(pb::InetAddress { address: address.to_string(), port: port.into() })),
     }
 }
 

@@ -21,6 +21,7 @@
 namespace socketlab {
 
 constexpr int kAfUnix = 1;
+constexpr int kAfInet = 2;
 constexpr int kSockStream = 1;
 constexpr int kFGetFl = 3;
 constexpr int kFSetFl = 4;
@@ -28,6 +29,8 @@ constexpr int64_t kONonblock = 04000;
 
 // An AF_UNIX address: a path in the emulated host's filesystem.
 v1::SockAddr UnixAddr(const std::string& path);
+// An AF_INET address: a dotted-quad IPv4 address and a port.
+v1::SockAddr InetAddr(const std::string& address, uint16_t port);
 
 class Process {
  public:

@@ -1,8 +1,9 @@
-// The cross-language example: two processes on one socketlabd host (AF_UNIX
-// until TCP lands), listen in B, connect from A, echo 1 MiB both ways, check
-// ECONNREFUSED, EADDRINUSE and EAGAIN. Exit status 0 only if all pass.
+// The cross-language example: a process on host A and one on host B (two
+// socketlabd daemons linked by a lab, e.g. client/examples/lab2.yml), B
+// listens on TCP, A connects, 1 MiB is echoed both ways, then ECONNREFUSED,
+// EADDRINUSE and EAGAIN are checked. Exit status 0 only if all pass.
 //
-//	go run ./cmd/example 127.0.0.1:50051
+//	go run ./cmd/example A_HOST:PORT B_HOST:PORT [B_IP]    (B_IP: 10.0.0.2)
 package main
 
 import (
@@ -38,40 +39,38 @@ func must(err error) {
 	}
 }
 
-func run(target string) {
+func run(targetA, targetB, ipB string) {
 	ctx := context.Background()
-	a, err := socketlab.Dial(target)
+	a, err := socketlab.Dial(targetA)
 	must(err)
 	defer a.Close()
-	b, err := socketlab.Dial(target)
+	b, err := socketlab.Dial(targetB)
 	must(err)
 	defer b.Close()
-	path := fmt.Sprintf("/tmp/socketlab-example-go-%d.sock", a.Pid)
-	refused := path + ".refused"
+	// A port of its own for each run (B's pids grow), so no TIME-WAIT of a
+	// previous run holds it.
+	port := uint16(20000 + b.Pid%20000*2)
+	addr := socketlab.InetAddr(ipB, port)
 
 	// B listens.
-	lfd, err := b.Socket(ctx, socketlab.AF_UNIX, socketlab.SOCK_STREAM, 0)
+	lfd, err := b.Socket(ctx, socketlab.AF_INET, socketlab.SOCK_STREAM, 0)
 	must(err)
-	must(b.Bind(ctx, lfd, socketlab.UnixAddr(path)))
+	must(b.Bind(ctx, lfd, addr))
 	must(b.Listen(ctx, lfd, 8))
 
-	// EADDRINUSE: a second bind to the same path.
-	dup, err := b.Socket(ctx, socketlab.AF_UNIX, socketlab.SOCK_STREAM, 0)
+	// EADDRINUSE: a second bind to the same address and port on B.
+	dup, err := b.Socket(ctx, socketlab.AF_INET, socketlab.SOCK_STREAM, 0)
 	must(err)
-	err = b.Bind(ctx, dup, socketlab.UnixAddr(path))
-	check(errors.Is(err, syscall.EADDRINUSE), fmt.Sprintf("bind to a bound path: %v", err))
+	err = b.Bind(ctx, dup, addr)
+	check(errors.Is(err, syscall.EADDRINUSE), fmt.Sprintf("bind to a bound port on B: %v", err))
 	must(b.CloseFd(ctx, dup))
 
-	// ECONNREFUSED: connecting to a bound socket that does not listen.
-	quiet, err := b.Socket(ctx, socketlab.AF_UNIX, socketlab.SOCK_STREAM, 0)
+	// ECONNREFUSED: A connects to a TCP port of B where nothing listens (B answers RST).
+	probe, err := a.Socket(ctx, socketlab.AF_INET, socketlab.SOCK_STREAM, 0)
 	must(err)
-	must(b.Bind(ctx, quiet, socketlab.UnixAddr(refused)))
-	probe, err := a.Socket(ctx, socketlab.AF_UNIX, socketlab.SOCK_STREAM, 0)
-	must(err)
-	err = a.Connect(ctx, probe, socketlab.UnixAddr(refused))
-	check(errors.Is(err, syscall.ECONNREFUSED), fmt.Sprintf("connect to a socket that does not listen: %v", err))
+	err = a.Connect(ctx, probe, socketlab.InetAddr(ipB, port+1))
+	check(errors.Is(err, syscall.ECONNREFUSED), fmt.Sprintf("connect from A to a closed port on B: %v", err))
 	must(a.CloseFd(ctx, probe))
-	must(b.CloseFd(ctx, quiet))
 
 	// A connects, B accepts (in a goroutine: Accept blocks until the connection).
 	accepted := make(chan int32, 1)
@@ -80,9 +79,9 @@ func run(target string) {
 		must(err)
 		accepted <- fd
 	}()
-	cfd, err := a.Socket(ctx, socketlab.AF_UNIX, socketlab.SOCK_STREAM, 0)
+	cfd, err := a.Socket(ctx, socketlab.AF_INET, socketlab.SOCK_STREAM, 0)
 	must(err)
-	must(a.Connect(ctx, cfd, socketlab.UnixAddr(path)))
+	must(a.Connect(ctx, cfd, addr))
 	sfd := <-accepted
 
 	// 1 MiB A -> B while B echoes it back, A reading the echo concurrently.
@@ -96,6 +95,9 @@ func run(target string) {
 		for len(got) < total {
 			data, err := b.Recv(ctx, sfd, chunk, 0)
 			must(err)
+			if len(data) == 0 {
+				break
+			}
 			got = append(got, data...)
 			must(b.SendAll(ctx, sfd, data))
 		}
@@ -110,32 +112,31 @@ func run(target string) {
 	for off := 0; off < total; off += chunk {
 		must(a.SendAll(ctx, cfd, payload[off:off+chunk]))
 	}
-	check(bytes.Equal(<-atB, payload), "1 MiB from A arrived intact at B")
+	check(bytes.Equal(<-atB, payload), "1 MiB from A arrived intact at B over TCP")
 	check(bytes.Equal(<-back, payload), "1 MiB echoed by B arrived intact at A")
 
-	// EAGAIN: a nonblocking recv with nothing queued.
+	// EAGAIN: a nonblocking recv on the connected TCP socket with nothing queued.
 	must(a.SetNonblock(ctx, cfd, true))
 	_, err = a.Recv(ctx, cfd, 100, 0)
 	check(errors.Is(err, syscall.EAGAIN), fmt.Sprintf("nonblocking recv with nothing queued: %v", err))
 
-	// EOF after the peer closes.
+	// EOF after the peer closes (its FIN).
 	must(b.CloseFd(ctx, sfd))
 	must(a.SetNonblock(ctx, cfd, false))
 	data, err := a.Recv(ctx, cfd, 100, 0)
 	check(err == nil && len(data) == 0, "recv after the peer closed is EOF")
 	must(a.CloseFd(ctx, cfd))
 	must(b.CloseFd(ctx, lfd))
-	must(b.Unlink(ctx, path))
-	must(b.Unlink(ctx, refused))
 }
 
 func main() {
-	target := os.Getenv("SOCKETLAB_TARGET")
-	if len(os.Args) > 1 {
-		target = os.Args[1]
+	if len(os.Args) < 3 {
+		fmt.Fprintln(os.Stderr, "usage: example A_HOST:PORT B_HOST:PORT [B_IP]")
+		os.Exit(2)
 	}
-	if target == "" {
-		target = "127.0.0.1:50051"
+	ipB := "10.0.0.2"
+	if len(os.Args) > 3 {
+		ipB = os.Args[3]
 	}
 	func() {
 		defer func() {
@@ -143,7 +144,7 @@ func main() {
 				check(false, fmt.Sprintf("unexpected error: %v", r))
 			}
 		}()
-		run(target)
+		run(os.Args[1], os.Args[2], ipB)
 	}()
 	if failed == 0 {
 		fmt.Println("go example: all checks passed")

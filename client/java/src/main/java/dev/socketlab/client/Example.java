@@ -3,9 +3,11 @@ package dev.socketlab.client;
 import java.util.Arrays;
 
 /**
- * The cross-language example: two processes on one socketlabd host (AF_UNIX until TCP lands),
- * listen in B, connect from A, echo 1 MiB both ways, check ECONNREFUSED, EADDRINUSE and EAGAIN.
- * Exit status 0 only if all pass. {@code java -jar target/socketlab-client.jar HOST:PORT}
+ * The cross-language example: a process on host A and one on host B (two socketlabd daemons
+ * linked by a lab, e.g. client/examples/lab2.yml), B listens on TCP, A connects, 1 MiB is echoed
+ * both ways, then ECONNREFUSED, EADDRINUSE and EAGAIN are checked. Exit status 0 only if all
+ * pass. {@code java -jar target/socketlab-client.jar A_HOST:PORT B_HOST:PORT [B_IP]} (B_IP:
+ * 10.0.0.2)
  */
 public final class Example {
   private static final int TOTAL = 1 << 20;
@@ -33,10 +35,12 @@ public final class Example {
   }
 
   public static void main(String[] args) throws Exception {
-    String target = args.length > 0 ? args[0]
-        : System.getenv().getOrDefault("SOCKETLAB_TARGET", "127.0.0.1:50051");
+    if (args.length < 2) {
+      System.err.println("usage: java -jar socketlab-client.jar A_HOST:PORT B_HOST:PORT [B_IP]");
+      System.exit(2);
+    }
     try {
-      run(target);
+      run(args[0], args[1], args.length > 2 ? args[2] : "10.0.0.2");
     } catch (Exception e) {
       check(false, "unexpected error: " + e);
     }
@@ -45,37 +49,34 @@ public final class Example {
     System.exit(failed == 0 ? 0 : 1);
   }
 
-  private static void run(String target) throws Exception {
-    try (SocketlabProcess a = SocketlabProcess.open(target);
-         SocketlabProcess b = SocketlabProcess.open(target)) {
-      String path = "/tmp/socketlab-example-java-" + a.pid() + ".sock";
-      String refused = path + ".refused";
-      int af = SocketlabProcess.AF_UNIX;
+  private static void run(String targetA, String targetB, String ipB) throws Exception {
+    try (SocketlabProcess a = SocketlabProcess.open(targetA);
+         SocketlabProcess b = SocketlabProcess.open(targetB)) {
+      // A port of its own for each run (B's pids grow): no TIME-WAIT of a previous run holds it.
+      int port = 20000 + b.pid() % 20000 * 2;
+      var addr = SocketlabProcess.inetAddr(ipB, port);
+      int af = SocketlabProcess.AF_INET;
       int st = SocketlabProcess.SOCK_STREAM;
 
       // B listens.
       int lfd = b.socket(af, st, 0);
-      b.bind(lfd, SocketlabProcess.unixAddr(path));
+      b.bind(lfd, addr);
       b.listen(lfd, 8);
 
-      // EADDRINUSE: a second bind to the same path.
+      // EADDRINUSE: a second bind to the same address and port on B.
       int dup = b.socket(af, st, 0);
-      expectErrno(ErrnoException.EADDRINUSE, "bind to a bound path",
-          () -> b.bind(dup, SocketlabProcess.unixAddr(path)));
+      expectErrno(ErrnoException.EADDRINUSE, "bind to a bound port on B", () -> b.bind(dup, addr));
       b.close(dup);
 
-      // ECONNREFUSED: connecting to a bound socket that does not listen.
-      int quiet = b.socket(af, st, 0);
-      b.bind(quiet, SocketlabProcess.unixAddr(refused));
+      // ECONNREFUSED: A connects to a TCP port of B where nothing listens (B answers RST).
       int probe = a.socket(af, st, 0);
-      expectErrno(ErrnoException.ECONNREFUSED, "connect to a socket that does not listen",
-          () -> a.connect(probe, SocketlabProcess.unixAddr(refused)));
+      expectErrno(ErrnoException.ECONNREFUSED, "connect from A to a closed port on B",
+          () -> a.connect(probe, SocketlabProcess.inetAddr(ipB, port + 1)));
       a.close(probe);
-      b.close(quiet);
 
       // A connects, B accepts.
       int cfd = a.socket(af, st, 0);
-      a.connect(cfd, SocketlabProcess.unixAddr(path));
+      a.connect(cfd, addr);
       int sfd = b.accept(lfd);
 
       // 1 MiB A -> B, echoed B -> A, chunk by chunk.
@@ -93,10 +94,10 @@ public final class Example {
         b.sendAll(sfd, got, 0, len);
         System.arraycopy(a.recvExact(cfd, len), 0, backAtA, off, len);
       }
-      check(Arrays.equals(atB, payload), "1 MiB from A arrived intact at B");
+      check(Arrays.equals(atB, payload), "1 MiB from A arrived intact at B over TCP");
       check(Arrays.equals(backAtA, payload), "1 MiB echoed by B arrived intact at A");
 
-      // EAGAIN: a nonblocking recv with nothing queued.
+      // EAGAIN: a nonblocking recv on the connected TCP socket with nothing queued.
       a.setNonBlocking(cfd, true);
       expectErrno(ErrnoException.EAGAIN, "nonblocking recv with nothing queued",
           () -> a.recv(cfd, 100, 0));
@@ -107,13 +108,11 @@ public final class Example {
       b.sendAll(sfd, "late".getBytes(), 0, 4);
       check(new String(pending.get()).equals("late"), "recvAsync completes when data arrives");
 
-      // EOF after the peer closes.
+      // EOF after the peer closes (its FIN).
       b.close(sfd);
       check(a.recv(cfd, 100, 0).length == 0, "recv after the peer closed is EOF");
       a.close(cfd);
       b.close(lfd);
-      b.unlink(path);
-      b.unlink(refused);
     }
   }
 }

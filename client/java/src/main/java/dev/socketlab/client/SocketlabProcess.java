@@ -29,6 +29,7 @@ import socketlab.v1.Types;
  */
 public final class SocketlabProcess implements AutoCloseable {
   public static final int AF_UNIX = 1;
+  public static final int AF_INET = 2;
   public static final int SOCK_STREAM = 1;
   public static final int F_GETFL = 3;
   public static final int F_SETFL = 4;
@@ -102,6 +103,12 @@ public final class SocketlabProcess implements AutoCloseable {
   public static Types.SockAddr unixAddr(String path) {
     return Types.SockAddr.newBuilder()
         .setLocal(Types.LocalAddress.newBuilder().setPath(ByteString.copyFromUtf8(path))).build();
+  }
+
+  /** An AF_INET address: a dotted-quad IPv4 address and a port. */
+  public static Types.SockAddr inetAddr(String address, int port) {
+    return Types.SockAddr.newBuilder()
+        .setInet(Types.InetAddress.newBuilder().setAddress(address).setPort(port)).build();
   }
 
   private static long check(String op, Types.Result r) throws ErrnoException {
