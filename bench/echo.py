@@ -6,6 +6,11 @@ in a subprocess like the daemon): one generic service ``bench.Echo`` with
 * ``Unary``: returns its request;
 * ``PingPong``: a bidi stream that writes back every message it reads, with
   ``context.read()`` / ``context.write()`` as the daemon's Session does.
+  :class:`BidiBulk` streams 64 KiB messages through it (figure 2's baseline:
+  every byte crosses gRPC twice, up and back, as a byte that one client
+  socket sends and another receives through socketlabd does).
+
+``--loop asyncio`` serves on the stdlib loop instead of uvloop (figure 6).
 
 Messages are raw bytes (identity serializers: no protobuf), 64 bytes in
 the latency figures.  The server takes the daemon's own options
@@ -112,8 +117,11 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m bench.echo --listen HOST:PORT``."""
     parser = argparse.ArgumentParser(prog="bench.echo", description="bare grpc.aio echo server (bench baseline)")
     parser.add_argument("--listen", default="127.0.0.1:0", metavar="HOST:PORT")
+    parser.add_argument("--loop", choices=("uvloop", "asyncio"), default="uvloop")
     ns = parser.parse_args(argv)
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    if ns.loop == "asyncio":
+        return asyncio.run(serve(ns.listen))
     import uvloop
 
     return uvloop.run(serve(ns.listen))
@@ -285,6 +293,58 @@ class UnaryEcho:
         slot = _Slot()
         self._cl.loop.call_soon_threadsafe(self._start, payload, slot)
         return slot.wait()
+
+
+class BidiBulk:
+    """Bulk on one bidi stream: ``count`` messages of ``size`` bytes written while their echoes are read.
+
+    One call moves ``count * size`` bytes up and back, the writer running
+    ahead of the reader as far as HTTP/2 flow control lets it: the streaming
+    throughput of bare grpc.aio with that message size.
+    """
+
+    def __init__(self, client_loop: ClientLoop, size: int, count: int) -> None:
+        self._cl = client_loop
+        self.size, self.count = size, count
+        self._msg = bytes(size)
+        self._call: Any = client_loop.run(self._open())
+
+    async def _open(self) -> Any:
+        method: Any = self._cl.channel.stream_stream(PING_PONG, request_serializer=None, response_deserializer=None)
+        return method()
+
+    async def _bulk(self) -> int:
+        async def write() -> None:
+            for _ in range(self.count):
+                await self._call.write(self._msg)
+
+        writer = asyncio.get_running_loop().create_task(write())
+        got = 0
+        try:
+            for _ in range(self.count):
+                msg = await self._call.read()
+                if msg is grpc.aio.EOF:  # type: ignore[attr-defined]
+                    raise ConnectionError("echo server: the bulk stream ended")
+                got += len(msg)
+        finally:
+            await writer
+        return got
+
+    def call(self) -> int:
+        """Move one batch; the bytes echoed back."""
+        return asyncio.run_coroutine_threadsafe(self._bulk(), self._cl.loop).result(timeout=60.0)
+
+    def close(self) -> None:
+        """Half-close the stream and read it to its end (bounded)."""
+        async def end() -> None:
+            await self._call.done_writing()
+            while await self._call.read() is not grpc.aio.EOF:  # type: ignore[attr-defined]
+                pass
+
+        try:
+            self._cl.run(end())
+        except (grpc.aio.AioRpcError, TimeoutError):
+            self._cl.loop.call_soon_threadsafe(self._call.cancel)
 
 
 def open_sync_channel(target: str) -> grpc.Channel:

@@ -2,7 +2,9 @@
 
 It fails only when the bench errs (non-zero exit, a traceback, no table):
 the output must hold a ``latency`` line with a ratio written like ``2.1x``,
-and ``--json`` must write a document with every ratio.
+a throughput row for each of issue 8's figures 2, 3, 4 and 6, the scale
+figure (5) and issue 8's table, and ``--json`` must write a document with
+every ratio.
 """
 from __future__ import annotations
 
@@ -35,3 +37,11 @@ def test_bench_quick_runs(tmp_path: Path) -> None:
     assert {"socketlab_pair", "grpc_bidi", "grpc_unary", "host_pair", "local_pair",
             "udp_veth_pair", "host_udp_pair"} <= set(doc["figures"])
     assert re.search(r"^udp pps .* packets/s; host kernel UDP over loopback: .* packets/s", proc.stdout, re.M), proc.stdout
+    for n in (2, 3, 4, 6):
+        assert re.search(rf"^fig {n} .* MB/s .*\d+(\.\d+)?x$", proc.stdout, re.M), (n, proc.stdout)
+    assert re.search(r"^fig 5 +scale: 500 established TCP connections .* KiB per idle socket", proc.stdout, re.M)
+    assert "issue 8 (targets are informative" in proc.stdout
+    assert {"api_bulk", "grpc_bulk", "tcp_veth", "tcp_lo", "host_tcp", "link_bulk", "link_bulk_asyncio",
+            "api_bulk_asyncio", "socketlab_pair_asyncio"} <= set(doc["figures"])
+    assert len(doc["throughput"]) == 6 and all(t["ratio"] > 0 for t in doc["throughput"])
+    assert doc["scale"]["connections"] == 500 and doc["scale"]["accept_rate"] > 0
