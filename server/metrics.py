@@ -11,8 +11,23 @@ time in the daemon's own event loop, so no lock is needed):
   ``socketlab_sockets{family,type,state}``: what the emulated kernel holds now;
 - ``socketlab_nic_{rx,tx}_{packets,bytes,errors,dropped}_total{nic}`` and
   ``socketlab_nic_up{nic}`` / ``socketlab_nic_running{nic}`` (link state);
+- ``socketlab_tcp_sockets{state}``: TCP sockets by sk_state as /proc/net/tcp
+  lists them (listeners, connections, SYN-RECV children, TIME-WAIT minisocks;
+  the state names are Linux's: ESTABLISHED, SYN-SENT, ..., TIME-WAIT);
+- ``socketlab_link_up{link,peer,role}`` (1 while a PeerLink to another daemon
+  is up: the dialer's session, or the carrier of the NIC a peer dialed) and
+  ``socketlab_link_<counter>_total{link}`` (frames/bytes in and out, queue
+  drops, keepalives, connects, reconnects of each dialed link), when the
+  daemon is one host of a lab (``Metrics(host, links=lab.link_status)``);
 - ``socketlab_uptime_seconds``; ``socketlab_asyncio_tasks`` (tasks alive in
   the daemon's loop: the fault and load tests check it returns to baseline).
+
+Health vs readiness (decided for issue #7): the gRPC health service's ""
+and per-service statuses say whether the daemon SERVES its API (SERVING from
+start until the SIGTERM drain); a lab link that is down is a network
+condition a lab may want (a flap, a peer restarting), not a reason to stop
+answering syscalls, so it does not turn health NOT_SERVING.  Link readiness
+is read from ``socketlab_link_up`` (and ``socketlab lab status``).
 
 The HTTP side is a minimal asyncio server (one request per connection), so
 the endpoint lives in the daemon's loop and dies with it.
@@ -23,7 +38,7 @@ import asyncio
 import collections
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import grpc
@@ -43,10 +58,11 @@ _SS = {0: "free", 1: "unconnected", 2: "connecting", 3: "connected", 4: "disconn
 
 
 class HostCollector(Collector):
-    """Reads the emulated host at scrape time."""
+    """Reads the emulated host (and, in a lab, its links) at scrape time."""
 
-    def __init__(self, host: Host) -> None:
+    def __init__(self, host: Host, links: Callable[[], list[dict[str, Any]]] | None = None) -> None:
         self.host = host
+        self.links = links
         self.started = time.monotonic()
 
     def collect(self) -> Iterable[Any]:
@@ -82,7 +98,50 @@ class HostCollector(Collector):
         for (op, ret), n in sorted(_registry.SYSCALLS.items()):
             calls.add_metric((op, "ok" if ret == 0 else uapi.errno_name(-ret)), n)
         yield calls
+        yield self._tcp_states()
         yield from self._nics()
+        yield from self._links()
+
+    def _tcp_states(self) -> Any:
+        from kernel.net.ipv4.tcp.states import STATE_NAMES
+        from kernel.net.proc import _tcp_socks
+
+        family = GaugeMetricFamily("socketlab_tcp_sockets", "TCP sockets by state (as /proc/net/tcp lists them)",
+                                   labels=("state",))
+        net = getattr(self.host, "netns", None)
+        counts: collections.Counter[str] = collections.Counter()
+        if net is not None:
+            for sk in _tcp_socks(net):
+                state = 6 if hasattr(sk, "tw_entry_stamp") else getattr(sk, "sk_state", 0)
+                counts[STATE_NAMES.get(state, str(state))] += 1
+        for name in STATE_NAMES.values():
+            family.add_metric((name,), counts.get(name, 0))
+        return family
+
+    def _links(self) -> Iterable[Any]:
+        if self.links is None:
+            return
+        try:
+            rows = self.links()
+        except Exception:  # noqa: BLE001  (a scrape never fails because of a lab's bookkeeping)
+            log.exception("socketlabd: link status for metrics")
+            return
+        up = GaugeMetricFamily("socketlab_link_up", "1 while a link to a peer daemon is up",
+                               labels=("link", "peer", "role"))
+        counters: dict[str, CounterMetricFamily] = {}
+        for row in rows:
+            link = str(row.get("link", ""))
+            up.add_metric((link, str(row.get("peer", "")), str(row.get("role", ""))),
+                          1 if row.get("state") == "up" else 0)
+            for key, value in sorted((row.get("stats") or {}).items()):
+                if not isinstance(value, int):
+                    continue
+                if key not in counters:
+                    counters[key] = CounterMetricFamily(f"socketlab_link_{key}", f"PeerLink {key} per link",
+                                                        labels=("link",))
+                counters[key].add_metric((link,), value)
+        yield up
+        yield from counters.values()
 
     def _nics(self) -> Iterable[Any]:
         net = getattr(self.host, "netns", None)
@@ -108,14 +167,15 @@ class HostCollector(Collector):
 class Metrics:
     """The daemon's metric registry."""
 
-    def __init__(self, host: Host) -> None:
+    def __init__(self, host: Host, links: Callable[[], list[dict[str, Any]]] | None = None) -> None:
         self.registry = CollectorRegistry()
         self.rpcs = Counter("socketlab_rpc", "gRPC calls by method and status code", ("method", "code"),
                             registry=self.registry)
         self.latency = Histogram("socketlab_rpc_seconds", "gRPC call duration by method", ("method",),
                                  registry=self.registry,
                                  buckets=(.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 5, 30, 300))
-        self.registry.register(HostCollector(host))
+        self.collector = HostCollector(host, links)
+        self.registry.register(self.collector)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

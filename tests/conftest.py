@@ -6,6 +6,15 @@ it with SIGTERM at the end, asserting a clean exit (status 0).  With
 SOCKETLAB_TARGET set, it yields that address instead (a daemon already running).
 
 ``spawn_daemon`` starts a private daemon for a test that must stop or hurt it.
+
+Tests marked ``slow`` (deselected by default, see pyproject.toml; run with
+``-m slow``) get a ``timeout`` of SLOW_TIMEOUT seconds unless they set their own:
+the default 120 s is sized for the default run.
+
+Hypothesis runs from one fixed seed (CI_SEED) so that a run tests the same
+examples every time: a new finding comes from a campaign
+(SOCKETLAB_FUZZ_RANDOM=1, or ``--hypothesis-seed=N``) and lands as a
+regression test, never as a red CI run on unrelated work.
 """
 from __future__ import annotations
 
@@ -22,9 +31,24 @@ from dataclasses import dataclass, field
 import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SLOW_TIMEOUT = 1800.0
 READY_SECONDS = 30.0
 STOP_SECONDS = 15.0
 _READY = re.compile(r"listen=(\S+)")
+CI_SEED = 20261123
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    import hypothesis.core
+
+    if not os.environ.get("SOCKETLAB_FUZZ_RANDOM") and config.getoption("hypothesis_seed", None) is None:
+        hypothesis.core.global_force_seed = CI_SEED  # type: ignore[attr-defined]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("slow") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(SLOW_TIMEOUT))
 
 
 @dataclass

@@ -271,17 +271,20 @@ class Side:
 def host_side(names: dict[str, Any]) -> Side:
     """The reference: this machine's Linux kernel through the stdlib."""
 
-    class HostNet:
-        def __getattr__(self, attr: str) -> Any:
-            return getattr(socket, attr)
-
-        @staticmethod
-        def select(r: list, w: list, x: list, timeout: float | None = None) -> tuple:
-            return select.select(r, w, x, timeout)
-
     side = Side("linux", HostNet(), os.unlink, names)
     side.self_cred = (os.getpid(), os.getuid(), os.getgid())
     return side
+
+
+class HostNet:
+    """The host kernel as a ``net``: the stdlib socket module, plus select."""
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(socket, attr)
+
+    @staticmethod
+    def select(r: list, w: list, x: list, timeout: float | None = None) -> tuple:
+        return select.select(r, w, x, timeout)
 
 
 def host_sysctls() -> dict[str, int]:

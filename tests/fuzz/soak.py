@@ -90,8 +90,13 @@ SOCKOPTS = {
     uapi.SOL_PACKET: [uapi.PACKET_ADD_MEMBERSHIP, uapi.PACKET_DROP_MEMBERSHIP, uapi.PACKET_RECV_OUTPUT,
                       uapi.PACKET_RX_RING, uapi.PACKET_STATISTICS, uapi.PACKET_AUXDATA, uapi.PACKET_ORIGDEV,
                       uapi.PACKET_VERSION, uapi.PACKET_IGNORE_OUTGOING],
-    uapi.SOL_TCP: [1, 2, 3, 9],
+    # TCP_NODELAY MAXSEG CORK KEEPIDLE KEEPINTVL KEEPCNT SYNCNT LINGER2 DEFER_ACCEPT WINDOW_CLAMP INFO
+    # QUICKACK CONGESTION USER_TIMEOUT NOTSENT_LOWAT, and unknown ones
+    uapi.SOL_TCP: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 18, 25, 36, 0, 99],
 }
+# AF_INET stream sockets (issue #4's TCP): the soak drives them through listen/connect/accept/send/recv on the
+# PORTS of 127.0.0.1, so connections, resets and half-closes happen between the processes of one daemon
+TCP_TYPES = [(uapi.SOCK_STREAM, 0), (uapi.SOCK_STREAM, uapi.IPPROTO_TCP), (uapi.SOCK_STREAM, 0)]
 IOCTLS = [uapi.FIONREAD, uapi.FIONBIO, uapi.FIOASYNC, uapi.SIOCOUTQ, uapi.SIOCGIFNAME, uapi.SIOCGIFCONF,
           uapi.SIOCGIFFLAGS, uapi.SIOCSIFFLAGS, uapi.SIOCGIFADDR, uapi.SIOCGIFINDEX, uapi.SIOCGIFMTU,
           uapi.SIOCSIFMTU, uapi.SIOCGIFHWADDR, uapi.SIOCGSTAMP, 0, 0xFFFFFFFF, 0x5401]
@@ -355,7 +360,8 @@ class Gen:
             typ, proto = self.r.choice([(uapi.SOCK_DGRAM, 0), (uapi.SOCK_DGRAM, 0), (uapi.SOCK_DGRAM, uapi.IPPROTO_UDP),
                                         (uapi.SOCK_DGRAM, uapi.IPPROTO_ICMP), (uapi.SOCK_RAW, uapi.IPPROTO_ICMP),
                                         (uapi.SOCK_RAW, uapi.IPPROTO_UDP), (uapi.SOCK_RAW, uapi.IPPROTO_RAW),
-                                        (uapi.SOCK_STREAM, 0), (uapi.SOCK_DGRAM, uapi.IPPROTO_UDPLITE)])
+                                        (uapi.SOCK_STREAM, 0), (uapi.SOCK_DGRAM, uapi.IPPROTO_UDPLITE),
+                                        *TCP_TYPES])
         elif r < 0.83:
             fam = uapi.AF_PACKET
             typ = self.r.choice([uapi.SOCK_RAW, uapi.SOCK_DGRAM, uapi.SOCK_PACKET])

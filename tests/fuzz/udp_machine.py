@@ -71,7 +71,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, precondition, rule
 
-from .machine import STEP_SECONDS, Overtime, _alarm, _outcome_of_exception, host_sysctls, stats_for
+from .machine import STEP_SECONDS, HostNet, Overtime, _alarm, _outcome_of_exception, local_net, stats_for
 
 # --------------------------------------------------------------------- config
 
@@ -300,21 +300,6 @@ class UdpSide:
         return [ready.get(self.sock(h).fileno(), 0) for h in handles]
 
 
-class _HostNet:
-    def __getattr__(self, attr: str) -> Any:
-        return getattr(socket, attr)
-
-
-def local_udp_net() -> Any:
-    """A fresh in-process emulated host with this host's buffer sysctls (a configuration, not a behaviour)."""
-    import client
-
-    net = client.local()
-    local_host = net._transport.local_host  # type: ignore[attr-defined]
-    values = host_sysctls()
-    local_host.call_soon(lambda: local_host.host.sysctl.update(values))
-    return net
-
 
 # ------------------------------------------------------------------ machine
 
@@ -339,13 +324,13 @@ class UdpMachine(RuleBasedStateMachine):
         self.next_handle = 0
         self.sends = 0
         self.step_no = 0
-        self.host = UdpSide("linux", _HostNet())
+        self.host = UdpSide("linux", HostNet())
         self.emu = UdpSide("emulated", self.make_emulated_net())
         self.blocking: dict[int, bool] = {}
         self.last: tuple = ("ok", None)
 
     def make_emulated_net(self) -> Any:
-        return local_udp_net()
+        return local_net()
 
     # --- lockstep ------------------------------------------------------------------
 

@@ -1,0 +1,156 @@
+"""Strict-xfail repros of the emulated-kernel TCP mismatches tests/fuzz/tcp_machine.py found (issue #7).
+
+Each runs the same few calls on the host kernel (the reference, asserted
+first: the test breaks if Linux stops behaving so) and on ``client.local()``,
+and asserts they agree.  The reason is tcp_machine.TCP_KNOWN_BUGS's line;
+when the kernel is fixed the test XPASSes (strict: a failure), and the entry
+and its guard in tcp_machine.py go.
+"""
+from __future__ import annotations
+
+import errno
+import select
+import socket
+from typing import Any
+
+import pytest
+
+from .machine import HostNet, local_net
+from .tcp_machine import TCP_KNOWN_BUGS, TcpSide
+
+TCP_NOTSENT_LOWAT = 25
+
+
+def _poll(net: Any, s: Any, linux: bool) -> int:
+    p = select.poll() if linux else net.poll()
+    p.register(s, 0xFFFF)
+    return dict(p.poll(0)).get(s.fileno(), 0)
+
+
+def _both(fn: Any) -> tuple[Any, Any]:
+    want = fn(HostNet(), True)
+    net = local_net()
+    try:
+        got = fn(net, False)
+    finally:
+        net.close()
+    return want, got
+
+
+def _refused_then_bind(net: Any, linux: bool) -> list[Any]:
+    out: list[Any] = []
+    with net.socket(socket.AF_INET, socket.SOCK_STREAM | socket.SOCK_NONBLOCK) as s:
+        out.append(errno.errorcode.get(s.connect_ex(("127.0.0.1", 0)), 0))
+        out.append(errno.errorcode.get(s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR), 0))
+        try:
+            s.bind(("0.0.0.0", 0))
+            out.append("bind ok")
+        except OSError as exc:
+            out.append(errno.errorcode[exc.errno])
+    return out
+
+
+@pytest.mark.xfail(strict=True, reason=TCP_KNOWN_BUGS["refused-connect-keeps-port"])
+def test_refused_connect_puts_the_autobound_port() -> None:
+    want, got = _both(_refused_then_bind)
+    assert want == ["EINPROGRESS", "ECONNREFUSED", "bind ok"]
+    assert got == want
+
+
+def _failed_blocking_connect_poll(net: Any, linux: bool) -> list[Any]:
+    out: list[Any] = []
+    with net.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        out.append(errno.errorcode.get(s.connect_ex(("127.0.0.1", 0)), 0))
+        out.append(hex(_poll(net, s, linux)))
+        s.setsockopt(6, TCP_NOTSENT_LOWAT, 1)
+        out.append(hex(_poll(net, s, linux)))
+    return out
+
+
+@pytest.mark.xfail(strict=True, reason=TCP_KNOWN_BUGS["disconnect-write-seq"])
+def test_failed_blocking_connect_then_notsent_lowat_poll() -> None:
+    want, got = _both(_failed_blocking_connect_poll)
+    assert want == ["ECONNREFUSED", "0x114", "0x10"]
+    assert got == want
+
+
+def _failed_blocking_connect_maxseg(net: Any, linux: bool) -> list[Any]:
+    out: list[Any] = []
+    for kind in (socket.SOCK_STREAM | socket.SOCK_NONBLOCK, socket.SOCK_STREAM):
+        with net.socket(socket.AF_INET, kind) as s:
+            out.append(errno.errorcode.get(s.connect_ex(("127.0.0.1", 1)), 0))
+            out.append(s.getsockopt(6, 2))  # TCP_MAXSEG
+    return out
+
+
+@pytest.mark.xfail(strict=True, reason=TCP_KNOWN_BUGS["disconnect-mss-cache"])
+def test_failed_blocking_connect_keeps_mss_cache() -> None:
+    want, got = _both(_failed_blocking_connect_maxseg)
+    assert want == ["EINPROGRESS", 524, "ECONNREFUSED", 524]
+    assert got == want
+
+
+def _listener_shut_rd_poll(net: Any, linux: bool) -> list[Any]:
+    with net.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.listen(0)
+        s.shutdown(socket.SHUT_RD)
+        before = hex(_poll(net, s, linux))
+        s.setsockopt(6, TCP_NOTSENT_LOWAT, 1)
+        return [before, hex(_poll(net, s, linux))]
+
+
+@pytest.mark.xfail(strict=True, reason=TCP_KNOWN_BUGS["disconnect-write-seq"])
+def test_listener_shut_rd_then_notsent_lowat_poll() -> None:
+    want, got = _both(_listener_shut_rd_poll)
+    assert want == ["0x114", "0x10"]
+    assert got == want
+
+
+def test_side_normalises_pool_ports() -> None:
+    side = TcpSide("x", HostNet(), [20001, 20002])
+    assert side.port(20002) == ("P", 1) and side.port(40000) == ("eph", 0) and side.port(40000) == ("eph", 0)
+
+
+def _pair(net: Any) -> tuple[Any, Any, Any]:
+    lst = net.socket(socket.AF_INET, socket.SOCK_STREAM)
+    lst.bind(("127.0.0.1", 0))
+    lst.listen(0)
+    c = net.socket(socket.AF_INET, socket.SOCK_STREAM)
+    c.connect(lst.getsockname())
+    a, _ = lst.accept()
+    return lst, c, a
+
+
+def _data_after_shutdown_rdwr(net: Any, linux: bool) -> list[Any]:
+    lst, c, a = _pair(net)
+    with lst, c, a:
+        a.shutdown(socket.SHUT_RDWR)
+        c.send(b"x")
+        out: list[Any] = [hex(_poll(net, c, linux)), hex(_poll(net, a, linux))]
+        out.append(errno.errorcode.get(c.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR), 0))
+        out.append(errno.errorcode.get(a.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR), 0))
+    return out
+
+
+def test_data_to_a_shut_down_reader_resets_both_ends() -> None:
+    """tcp_rcv_state_process: FIN_WAIT1/2 with RCV_SHUTDOWN and new data -> tcp_reset + RST (RFC 1122 4.2.2.13),
+    whether or not the socket is orphaned (found by the TCP stateful fuzzer in CI)."""
+    want, got = _both(_data_after_shutdown_rdwr)
+    assert want == ["0x215d", "0x215d", "EPIPE", "ECONNRESET"]
+    assert got == want
+
+
+def _more_then_peer_data(net: Any, linux: bool) -> list[Any]:
+    lst, c, a = _pair(net)
+    with lst, c, a:
+        a.send(b"m", socket.MSG_DONTWAIT | socket.MSG_MORE)
+        c.send(b"y")
+        return [hex(_poll(net, c, linux)), hex(_poll(net, a, linux))]
+
+
+def test_msg_more_byte_stays_corked_when_peer_data_arrives() -> None:
+    """An in-order data segment that acknowledges nothing new takes tcp_rcv_established's fast path, which
+    does not push pending frames: a MSG_MORE byte stays queued (found by the TCP stateful fuzzer in CI)."""
+    want, got = _both(_more_then_peer_data)
+    assert want == ["0x104", "0x145"]
+    assert got == want
