@@ -182,11 +182,6 @@ def _bytes_view(data: bytes) -> Any:
 #: repro in test_tcp_regressions.py and a signature below (a mismatch that is exactly its symptom
 #: drops the sequence).  Remove the entry when the kernel is fixed (the repro then XPASSes strictly).
 TCP_KNOWN_BUGS: dict[str, str] = {
-    "refused-connect-keeps-port": (
-        "after a refused connect (or a reset connection) on an autobound socket Linux's tcp_set_state(TCP_CLOSE) "
-        "puts the port "
-        "(inet_put_port: inet_num = 0; getsockname still shows inet_sport), so a later bind() succeeds and a later "
-        "connect() autobinds afresh; the emulated socket keeps its port: bind() gives EINVAL"),
     "disconnect-write-seq": (
         "a failed blocking connect runs tcp_disconnect, which moves write_seq on by max_window + 2 past snd_nxt; "
         "with TCP_NOTSENT_LOWAT set, tcp_stream_memory_free then says 'not writable' and Linux's poll() has no "
@@ -280,7 +275,6 @@ class TcpMachine(RuleBasedStateMachine):
         self.listeners: dict[int, int] = {}  # handle -> backlog
         self.lingering: set[int] = set()  # handles with SO_LINGER on
         self.bound: set[int] = set()  # handles bound explicitly (SOCK_BINDPORT_LOCK)
-        self.connected_once: set[int] = set()  # handles that connect()ed (autobound unless in self.bound)
         self.lowat: set[int] = set()  # handles with TCP_NOTSENT_LOWAT set
         self.failed_blocking: set[int] = set()  # handles whose blocking connect failed (tcp_disconnect ran)
 
@@ -314,10 +308,6 @@ class TcpMachine(RuleBasedStateMachine):
             return int(self._linux(h).getsockopt(SOL_TCP, socket.TCP_INFO, 104)[0])
         except OSError:
             return 0
-
-    def _closed_autobound(self, h: int) -> bool:
-        """The refused-connect-keeps-port trigger: an autobound socket that connected and is now CLOSE."""
-        return h in self.connected_once and h not in self.bound and self._linux_state(h) == 7
 
     def drop(self, why: str) -> None:
         self.stats["guarded:" + why] += 1
@@ -472,7 +462,6 @@ class TcpMachine(RuleBasedStateMachine):
             p = 0 if port == "zero" else side.pool[port]
             side.sock(h).bind((ADDRS[addr], p))
 
-        self.guard("refused-connect-keeps-port", self._closed_autobound(h))
         self.with_name(f"bind(h{h}, {addr}, {port})", h, fn)
         if self.last[0] == "ok" and self.last[1][0][0] == "ok":
             self.bound.add(h)
@@ -489,7 +478,6 @@ class TcpMachine(RuleBasedStateMachine):
 
     @rule(h=socks, backlog=st.sampled_from([0, 1, 2, 3, -1]))
     def listen(self, h: int, backlog: int) -> None:
-        self.guard("refused-connect-keeps-port", self._closed_autobound(h))
         self.with_name(f"listen(h{h}, {backlog})", h, lambda side: side.sock(h).listen(backlog))
         if self.last[0] == "ok" and self.last[1][0][0] == "ok":
             self.listeners[h] = backlog
@@ -517,10 +505,8 @@ class TcpMachine(RuleBasedStateMachine):
             rc = s.connect_ex(side.target(to))
             return errno.errorcode.get(rc, rc) if rc else 0
 
-        self.guard("refused-connect-keeps-port", self._closed_autobound(h))
         self.with_name(f"connect(h{h}, {to})", h, fn, to=to)
         rc = self.last[1][0][1] if self.last[0] == "ok" and self.last[1][0][0] == "ok" else None
-        self.connected_once.add(h)
         if self.blocking.get(h) and rc not in (0, None, "EINPROGRESS", "EALREADY", "EISCONN"):
             self.failed_blocking.add(h)
             self.guard("disconnect-write-seq", h in self.lowat)

@@ -439,8 +439,7 @@ def tcp_done(sk: TcpSock) -> None:
     if sk.bound_port and (sk.sock_flag(SOCK_DEAD) or not sk.sk_userlocks & SOCK_BINDPORT_LOCK):
         info.bind_remove(sk, sk.bound_port)
         sk.bound_port = 0
-        if sk.sock_flag(SOCK_DEAD) or sk.sk_socket is None:
-            sk.inet_num = 0
+        sk.inet_num = 0  # __inet_put_port; inet_sport stays for getsockname, a later bind/connect picks anew
     if not sk.sock_flag(SOCK_DEAD):
         sk.state_change()
     if sk.tcp_timer is not None and sk.tw is None:
