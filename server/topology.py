@@ -179,17 +179,42 @@ class Topology:
 
 # --- YAML with line numbers -------------------------------------------------------------
 
-def _marks(node: yaml.Node, path: Path_, out: dict[Path_, int]) -> None:
+MAX_DEPTH = 64  # nesting a topology never needs; deeper is refused before anything recurses on it
+
+
+class _Refused(Exception):
+    """A structural problem found while walking the node graph: (line, path, message)."""
+
+    def __init__(self, line: int, path: Path_, message: str) -> None:
+        super().__init__(message)
+        self.line, self.path, self.message = line, path, message
+
+
+def _marks(node: yaml.Node, path: Path_, out: dict[Path_, int], active: set[int] | None = None) -> None:
+    """Record each field's line.  An alias (a node reached twice) is walked once per path but never
+    into itself (a recursive alias is refused), and nesting deeper than MAX_DEPTH is refused: both
+    would otherwise recurse without bound or expand exponentially (an alias bomb)."""
+    active = set() if active is None else active
     out[path] = node.start_mark.line + 1
+    if len(path) > MAX_DEPTH:
+        raise _Refused(node.start_mark.line + 1, path, f"nested deeper than {MAX_DEPTH} levels")
+    if id(node) in active:
+        raise _Refused(node.start_mark.line + 1, path, "a recursive alias (the node contains itself)")
+    if not isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        return
+    if len(out) > 100_000:
+        raise _Refused(node.start_mark.line + 1, path, "more than 100000 fields (an alias bomb?)")
+    active.add(id(node))
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
-            k = key.value if isinstance(key, yaml.ScalarNode) else str(key.value)
+            k = key.value if isinstance(key, yaml.ScalarNode) else str(key.start_mark.line)
             out[(*path, k)] = key.start_mark.line + 1
-            _marks(value, (*path, k), out)
+            _marks(value, (*path, k), out, active)
             out[(*path, k)] = key.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
+    else:
         for i, item in enumerate(node.value):
-            _marks(item, (*path, i), out)
+            _marks(item, (*path, i), out, active)
+    active.discard(id(node))
 
 
 def _field(path: Path_) -> str:
@@ -225,7 +250,13 @@ class _Checker:
         if not isinstance(value, dict):
             self.err(path, f"must be a mapping, got {type(value).__name__}")
             return {}
-        return value
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if isinstance(key, bool) or not isinstance(key, str | int | float):
+                self.err(path, f"a key must be a string, got {type(key).__name__} {key!r}")
+                continue
+            out[str(key)] = item
+        return out
 
     def seq(self, value: Any, path: Path_) -> list[Any]:
         if value is None:
@@ -573,11 +604,23 @@ def parse_topology(text: str, filename: str = "<string>") -> Topology:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         raise TopologyError([f"{filename}:{line}: YAML: {getattr(exc, 'problem', None) or exc}"]) from None
+    except RecursionError:
+        raise TopologyError([f"{filename}:1: YAML: nested too deeply to parse"]) from None
     if node is None:
         raise TopologyError([f"{filename}:1: (top): the file is empty"])
     lines: dict[Path_, int] = {}
-    _marks(node, (), lines)
-    data = yaml.SafeLoader("").construct_document(node)
+    try:
+        _marks(node, (), lines)
+    except _Refused as exc:
+        raise TopologyError([f"{filename}:{exc.line}: {_field(exc.path)}: {exc.message}"]) from None
+    try:
+        data = yaml.SafeLoader("").construct_document(node)
+    except yaml.YAMLError as exc:  # an unhashable key, an unknown tag
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        raise TopologyError([f"{filename}:{line}: YAML: {getattr(exc, 'problem', None) or exc}"]) from None
+    except (ValueError, TypeError, OverflowError) as exc:  # e.g. an impossible !!timestamp
+        raise TopologyError([f"{filename}:1: YAML: a value cannot be read: {exc}"]) from None
     c = _Checker(filename, lines)
     top = c.mapping(data, ())
     c.unknown(top, ("name", "seed", "tls", "hosts", "links"), ())
