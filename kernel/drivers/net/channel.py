@@ -45,7 +45,7 @@ from kernel.net.core.dev import (
     register_netdevice,
 )
 from kernel.net.core.net_namespace import Net
-from kernel.net.core.skbuff import SkBuff, skb_from_frame
+from kernel.net.core.skbuff import SkBuff, skb_from_frame, skb_rebase
 from kernel.net.ethernet.eth import ETH_HLEN, eth_header_ops, eth_random_addr, eth_type_trans
 
 NET_RX_SUCCESS = 0
@@ -53,8 +53,11 @@ NET_RX_DROP = 1
 NET_XMIT_DROP = 1  # an ndo_start_xmit verdict the device layer counts as tx_dropped
 
 
-def netif_rx_frame(dev: NetDevice, frame: bytes | bytearray | memoryview) -> int:
+def netif_rx_frame(dev: NetDevice, frame: bytes | bytearray | memoryview, *, like: SkBuff | None = None,
+                   base: int = 0, gso_size: int = 0) -> int:
     """A frame arrives on ``dev``: a fresh skb (own copy of the bytes), eth_type_trans, netif_rx.
+    ``like``: the transmitted skb whose ``head[base:]`` the frame is (a veth), to carry its checksum
+    offload state over.
 
     Returns NET_RX_SUCCESS or NET_RX_DROP (device down: rx_dropped; runt frame: rx_errors)."""
     if not dev.flags & IFF_UP or dev.net is None:
@@ -65,6 +68,10 @@ def netif_rx_frame(dev: NetDevice, frame: bytes | bytearray | memoryview) -> int
         dev.stats.rx_frame_errors += 1
         return NET_RX_DROP
     skb = skb_from_frame(bytes(frame), dev)
+    if like is not None:
+        skb_rebase(skb, like, base)
+    elif gso_size:
+        skb.gso_size = gso_size  # (a super-packet a NIC took whole: gso_segs is the stack's to count)
     skb.tstamp = dev.net.clock.now()
     eth_type_trans(skb, dev)
     return netif_rx(skb)

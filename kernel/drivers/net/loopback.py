@@ -18,7 +18,7 @@ from kernel.net.core.dev import (
     register_netdevice,
 )
 from kernel.net.core.net_namespace import Net, register_pernet_device
-from kernel.net.core.skbuff import SkBuff
+from kernel.net.core.skbuff import SkBuff, skb_rebase
 from kernel.net.ethernet.eth import eth_header_ops, eth_type_trans
 
 LOOPBACK_MTU = 65536
@@ -36,6 +36,7 @@ class LoopbackOps:
         skb.free()
         rx = skb.clone()
         rx.head = bytes(skb.head[skb.doff:skb.tail])
+        skb_rebase(rx, skb, skb.doff)  # NETIF_F_HW_CSUM: a CHECKSUM_PARTIAL packet stays so
         rx.doff, rx.tail = 0, len(rx.head)
         rx.mac_header = rx.network_header = rx.transport_header = -1
         rx.cb = {}
@@ -55,6 +56,7 @@ def loopback_dev(name: str = "lo") -> NetDevice:
         name=name, netdev_ops=loopback_ops, type=ARPHRD_LOOPBACK, dev_addr=bytes(6), broadcast=bytes(6),
         mtu=LOOPBACK_MTU, min_mtu=0, max_mtu=0x7FFFFFFF, flags=IFF_LOOPBACK, header_ops=eth_header_ops,
         tx_queue_len=1000,  # `ip link` shows qlen 1000 for lo on Linux (the queue is never used)
+        hw_csum=True, tso=True,
     )
 
 

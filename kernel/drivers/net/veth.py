@@ -87,10 +87,10 @@ class VethOps:
         skb.free()
         if peer is None:
             return NET_XMIT_DROP
-        if not is_skb_forwardable(peer, len(frame)):
+        if not skb.gso_size and not is_skb_forwardable(peer, len(frame)):  # (a GSO packet passes whole)
             peer.stats.rx_dropped += 1
             return NET_XMIT_DROP
-        if netif_rx_frame(peer, frame) != NET_RX_SUCCESS:
+        if netif_rx_frame(peer, frame, like=skb, base=skb.doff) != NET_RX_SUCCESS:
             return NET_XMIT_DROP
         return NETDEV_TX_OK
 
@@ -100,7 +100,8 @@ veth_ops = VethOps()
 
 def _veth_dev(net: Net, name: str, mtu: int, addr: bytes | None) -> NetDevice:
     return NetDevice(name=name, netdev_ops=veth_ops, dev_addr=addr or eth_random_addr(net.rng), mtu=mtu,
-                     header_ops=eth_header_ops, carrier=False, priv=VethPriv())
+                     header_ops=eth_header_ops, carrier=False, priv=VethPriv(), hw_csum=True,
+                     tso=True)
 
 
 def veth_newlink(net_a: Net, name_a: str, net_b: Net, name_b: str, *, mtu: int = 1500, up: bool = True,

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kernel import uapi
-from kernel.net.core.skbuff import PACKET_LOOPBACK, PACKET_OUTGOING, SkBuff
+from kernel.net.core.skbuff import CHECKSUM_PARTIAL, PACKET_LOOPBACK, PACKET_OUTGOING, SkBuff, skb_checksum_help
 
 if TYPE_CHECKING:
     from kernel.net.core.net_namespace import Net
@@ -176,6 +176,8 @@ class NetDevice:
     priv: Any = None  # the driver's private state (netdev_priv)
     rx_handler: Any = None  # Callable[[SkBuff], int]: a bridge port's br_handle_frame (netdev_rx_handler_register)
     rx_handler_data: Any = None  # the bridge port it belongs to
+    hw_csum: bool = False  # NETIF_F_HW_CSUM: carries CHECKSUM_PARTIAL packets as they are (lo, veth)
+    tso: bool = False  # NETIF_F_TSO: carries TCP super-packets whole (lo, veth; kernel/net/ipv4/tcp_offload.py)
 
     def __repr__(self) -> str:
         return f"<NetDevice {self.ifindex}: {self.name} mtu {self.mtu} flags {self.flags:#x}>"
@@ -400,6 +402,7 @@ def dev_queue_xmit_nit(skb: SkBuff, dev: NetDevice) -> None:
             continue
         if pt.priv is not None and pt.priv is skb.sk:
             continue  # skb_loop_sk: a packet socket does not see the frames it sent itself
+        skb_checksum_help(skb)  # what a tap sees carries its real checksum
         c = skb.clone()
         c.pkt_type = PACKET_OUTGOING
         c.dev = dev
@@ -415,6 +418,17 @@ def dev_queue_xmit(skb: SkBuff) -> int:
         dev.stats.tx_dropped += 1
         return -uapi.ENETDOWN
     skb.mac_header = skb.doff
+    if skb.gso_size and (not dev.tso or dev.qdisc is not None):
+        # validate_xmit_skb's skb_gso_segment: real segments for a device that cannot carry the
+        # super-packet, and for a qdisc (netem impairs segment by segment)
+        from kernel.net.ipv4.tcp_offload import tcp4_gso_segment
+
+        segs = tcp4_gso_segment(skb, with_l2=True)
+        skb.free()
+        rc = 0
+        for seg in segs:
+            rc = dev_queue_xmit(seg) or rc
+        return rc
     if dev.qdisc is not None:
         return int(dev.qdisc.enqueue(skb, dev))
     return dev_hard_start_xmit(skb, dev)
@@ -427,6 +441,8 @@ def dev_hard_start_xmit(skb: SkBuff, dev: NetDevice) -> int:
     if not dev.carrier:
         dev.stats.tx_dropped += 1
         return 0  # NET_XMIT_DROP is not reported to the sender on Linux either
+    if skb.ip_summed == CHECKSUM_PARTIAL and not dev.hw_csum:
+        skb_checksum_help(skb)  # validate_xmit_skb: the device cannot finish it
     dev_queue_xmit_nit(skb, dev)
     length = skb.len
     rc = dev.netdev_ops.ndo_start_xmit(skb, dev)
@@ -471,6 +487,9 @@ def __netif_receive_skb(skb: SkBuff) -> int:
     skb.skb_iif = dev.ifindex
     if skb.network_header < 0:
         skb.network_header = skb.doff
+    if skb.ip_summed == CHECKSUM_PARTIAL and (net.ptype_all or dev.rx_handler is not None
+                                              or len(net.ptype_base.get(skb.protocol, ())) > 1):
+        skb_checksum_help(skb)  # taps, packet sockets and bridges see real checksums
     for pt in list(net.ptype_all) if skb.pkt_type != PACKET_LOOPBACK else ():  # packet_rcv drops those
         if pt.dev is None or pt.dev is dev:
             pt.func(skb.clone(), dev, pt, dev)

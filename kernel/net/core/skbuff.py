@@ -17,6 +17,17 @@ positions are absolute offsets into ``head`` (``mac_header``,
 ``cb`` (per-layer scratch, like skb->cb: IPCB options, fragment state) follow
 the packet through the stack.  ``clone`` shares the bytes (never mutate
 ``head`` of a received or cloned skb; ``copy`` when a layer must rewrite).
+
+Checksum offload (``ip_summed``, as Linux's): a TCP segment leaves its socket
+CHECKSUM_PARTIAL -- the checksum field holds the folded pseudo-header sum and
+``csum_start``/``csum_offset`` say where the sum starts (an absolute offset
+into ``head``) and where it goes.  Devices with ``hw_csum`` (lo, veth: the
+NETIF_F_HW_CSUM of Linux's virtual devices) carry it so, and the receiver
+trusts it, as Linux does; everywhere the bytes become observable or leave the
+emulation -- a device without ``hw_csum`` (peerlink, TAP, test channels), a
+capture or packet-socket tap, a bridge, netem's corruption, IP fragmentation
+-- ``skb_checksum_help`` fills in the real checksum first (CHECKSUM_NONE
+after), so every packet anyone can see carries a correct checksum.
 """
 from __future__ import annotations
 
@@ -27,6 +38,10 @@ if TYPE_CHECKING:
     from kernel.fs.file import File
 
 PAGE_SIZE = 4096
+CHECKSUM_NONE = 0
+CHECKSUM_UNNECESSARY = 1
+CHECKSUM_COMPLETE = 2
+CHECKSUM_PARTIAL = 3
 SKB_SHINFO = 320  # SKB_DATA_ALIGN(sizeof(struct skb_shared_info))
 SKB_HEAD = 256  # SKB_DATA_ALIGN(sizeof(struct sk_buff))
 SKB_MAX_HEAD = PAGE_SIZE - SKB_SHINFO  # SKB_MAX_HEAD(0)
@@ -68,7 +83,8 @@ class SkBuff:
 
     __slots__ = ("data", "consumed", "cred", "fp", "truesize", "destructor", "sk", "oob", "embryo", "fp_release", "peeked",
                  "head", "doff", "tail", "mac_header", "network_header", "transport_header",
-                 "dev", "protocol", "pkt_type", "cb", "tstamp", "skb_iif", "mark", "priority")
+                 "dev", "protocol", "pkt_type", "cb", "tstamp", "skb_iif", "mark", "priority",
+                 "ip_summed", "csum_start", "csum_offset", "csum", "gso_size", "gso_segs")
 
     def __init__(self, data: bytes, truesize: int = 0) -> None:
         self.data = data
@@ -96,6 +112,12 @@ class SkBuff:
         self.skb_iif = 0
         self.mark = 0
         self.priority = 0
+        self.ip_summed = CHECKSUM_NONE
+        self.csum_start = 0  # CHECKSUM_PARTIAL: absolute offset in head where the summed bytes start
+        self.csum_offset = 0  # ... and the checksum field's offset from there
+        self.csum = 0  # ... and the pseudo-header partial sum (kernel.net.wire.checksum.ones_sum terms)
+        self.gso_size = 0  # a TSO/GSO super-packet: the payload size of each segment it stands for (0: none)
+        self.gso_segs = 0  # ... and how many segments
 
     def __len__(self) -> int:
         return len(self.data) - self.consumed
@@ -202,6 +224,8 @@ class SkBuff:
         c.mac_header, c.network_header, c.transport_header = self.mac_header, self.network_header, self.transport_header
         c.dev, c.protocol, c.pkt_type, c.cb = self.dev, self.protocol, self.pkt_type, dict(self.cb)
         c.tstamp, c.skb_iif, c.mark, c.priority = self.tstamp, self.skb_iif, self.mark, self.priority
+        c.ip_summed, c.csum_start, c.csum_offset, c.csum = self.ip_summed, self.csum_start, self.csum_offset, self.csum
+        c.gso_size, c.gso_segs = self.gso_size, self.gso_segs
         return c
 
     def copy(self) -> SkBuff:
@@ -209,6 +233,35 @@ class SkBuff:
         c = self.clone()
         c.head = bytearray(self.head)
         return c
+
+
+def skb_checksum_help(skb: SkBuff) -> None:
+    """skb_checksum_help: a CHECKSUM_PARTIAL packet gets its real checksum, summed from csum_start with
+    the pseudo-header sum ``csum`` and without whatever the field holds (so a clone sharing the bytes
+    that already filled them in computes the same value); CHECKSUM_NONE after.  The bytes are
+    rewritten in place."""
+    if skb.ip_summed != CHECKSUM_PARTIAL:
+        return
+    from kernel.net.wire.checksum import internet_checksum
+
+    if not isinstance(skb.head, bytearray):
+        skb.head = bytearray(skb.head)
+    head = skb.head
+    start, where = skb.csum_start, skb.csum_start + skb.csum_offset
+    if 0 <= start and where + 2 <= skb.tail:
+        field = (head[where] << 8) | head[where + 1]
+        c = internet_checksum(memoryview(head)[start:skb.tail], skb.csum + 0xFFFF - field)
+        head[where] = c >> 8
+        head[where + 1] = c & 0xFF
+    skb.ip_summed = CHECKSUM_NONE
+
+
+def skb_rebase(dst: SkBuff, src: SkBuff, base: int) -> None:
+    """The offload state of ``src`` on ``dst``, whose head is ``src.head[base:]`` (a driver's copy)."""
+    dst.ip_summed = src.ip_summed
+    dst.gso_size, dst.gso_segs = src.gso_size, src.gso_segs
+    if src.ip_summed == CHECKSUM_PARTIAL:
+        dst.csum_start, dst.csum_offset, dst.csum = src.csum_start - base, src.csum_offset, src.csum
 
 
 def alloc_skb(size: int, headroom: int = MAX_HEADER) -> SkBuff:

@@ -40,7 +40,13 @@ def ip_exceeds_mtu(skb: SkBuff, mtu: int) -> bool:
     cb: IpCb | None = skb.cb.get("ip")
     if cb is not None and cb.frag_max_size > mtu:
         return True
-    return not skb.cb.get("ignore_df", False)
+    if skb.cb.get("ignore_df", False):
+        return False
+    if skb.gso_size:  # a super-packet whose segments fit goes on (cut where it must: tcp_offload.py)
+        from kernel.net.ipv4.tcp_offload import gso_fits
+
+        return not gso_fits(skb, mtu)
+    return True
 
 
 def ip_forward(net: Net, skb: SkBuff) -> int:

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from kernel import uapi
 from kernel.net.core.dev import ETH_P_IP, IFF_LOOPBACK, netif_rx
 from kernel.net.core.neighbour import NUD_CONNECTED, neigh_resolve_output
-from kernel.net.core.skbuff import MAX_HEADER, PACKET_LOOPBACK, SkBuff, alloc_skb
+from kernel.net.core.skbuff import MAX_HEADER, PACKET_LOOPBACK, SkBuff, alloc_skb, skb_checksum_help
 from kernel.net.fault import fault_ip_output
 from kernel.net.ipv4.ip_options import (
     IPSKB_FORWARDED,
@@ -241,6 +241,18 @@ def ip_finish_output(net: Net, skb: SkBuff) -> int:
     rt: Rtable = skb.cb["rt"]
     mtu = rt.dst_mtu()
     if skb.len > mtu:
+        if skb.gso_size:  # ip_finish_output_gso: whole while its segments fit, else cut (then fragment)
+            from kernel.net.ipv4.tcp_offload import gso_fits, tcp4_gso_segment
+
+            if gso_fits(skb, mtu):
+                return ip_finish_output2(net, skb)
+            segs = tcp4_gso_segment(skb, with_l2=False)
+            skb.free()
+            rc = 0
+            for seg in segs:
+                seg.doff = seg.network_header
+                rc = ip_finish_output(net, seg) or rc
+            return rc
         return ip_fragment(net, skb, mtu)
     return ip_finish_output2(net, skb)
 
@@ -280,6 +292,8 @@ def ip_fragment(net: Net, skb: SkBuff, mtu: int) -> int:
         icmp_send(skb, uapi.ICMP_DEST_UNREACH, uapi.ICMP_FRAG_NEEDED, mtu)
         skb.free()
         return -uapi.EMSGSIZE
+    skb_checksum_help(skb)  # fragments are checksummed whole: the transport checksum first
+    head = skb.head
     hl = (head[nh] & 0xF) * 4
     total = int.from_bytes(head[nh + 2:nh + 4], "big")
     payload = bytes(head[nh + hl:nh + total])

@@ -57,7 +57,7 @@ from typing import Any
 
 from kernel.clock import Clock, TimerHandle
 from kernel.net.core.dev import NetDevice
-from kernel.net.core.skbuff import SkBuff
+from kernel.net.core.skbuff import SkBuff, skb_checksum_help
 from kernel.net.sched.sch_generic import NET_XMIT_DROP, NET_XMIT_SUCCESS, QdiscStats, qdisc_xmit
 
 DISTRIBUTIONS = ("uniform", "normal", "pareto", "paretonormal")
@@ -430,6 +430,8 @@ class NetemQdisc:
             self.enqueue(dup, dev, _dup_ok=False)
         if self._chance(p.corrupt, self._corrupt_cor) and skb.len > 0:
             data = bytearray(skb.head)
+            skb.head = data
+            skb_checksum_help(skb)  # as netem does: the corruption must be detectable
             pos = skb.doff + int(self.rng.random() * skb.len)
             data[pos] ^= 1 << int(self.rng.random() * 8)
             skb.head = data

@@ -84,6 +84,7 @@ class TcpSegment:
     sack_perm: bool = False
     sack: tuple[tuple[int, int], ...] = ()
     ts: tuple[int, int] | None = None
+    gso_size: int = 0  # a TSO/GRO super-segment: the MSS of the segments it stands for (tcp_offload.py)
 
     @property
     def syn(self) -> bool:
@@ -142,9 +143,13 @@ def seg_from_repr(h: TcpRepr, payload: bytes) -> TcpSegment:
                       h.mss, h.window_scale, h.sack_permitted, h.sack_blocks, h.timestamp)
 
 
-def seg_to_bytes(seg: TcpSegment, saddr: int, daddr: int) -> bytes:
-    """Header (options in Linux's order and padding) + payload, checksum filled."""
+def seg_header(seg: TcpSegment) -> TcpRepr:
+    """The segment's header (options in Linux's order and padding)."""
     options = tcp_build_options(mss=seg.mss, sack_permitted=seg.sack_perm, timestamp=seg.ts,
                                 window_scale=seg.wscale, sack_blocks=seg.sack)
-    h = TcpRepr(seg.sport, seg.dport, seg.seq, seg.ack, seg.flags, seg.window, seg.urg_ptr, options)
-    return h.to_bytes(seg.payload, saddr, daddr)
+    return TcpRepr(seg.sport, seg.dport, seg.seq, seg.ack, seg.flags, seg.window, seg.urg_ptr, options)
+
+
+def seg_to_bytes(seg: TcpSegment, saddr: int, daddr: int) -> bytes:
+    """Header (options in Linux's order and padding) + payload, checksum filled."""
+    return seg_header(seg).to_bytes(seg.payload, saddr, daddr)

@@ -279,8 +279,9 @@ def inet_csk_schedule_ack(tp: TcpConn) -> None:
 
 
 def _measure_rcv_mss(tp: TcpConn, seg: TcpSegment) -> None:
-    """tcp_measure_rcv_mss: learn the peer's segment size; short segments mark ACK_PUSHED."""
-    n = len(seg.payload)
+    """tcp_measure_rcv_mss: learn the peer's segment size (a super-segment's gso_size); short segments
+    mark ACK_PUSHED."""
+    n = seg.gso_size or len(seg.payload)
     if n >= tp.ack_rcv_mss:
         tp.ack_rcv_mss = min(n, tp.advmss) if tp.advmss else n
         return
@@ -921,9 +922,10 @@ def _send_reset_for(tp: TcpConn, seg: TcpSegment) -> None:
 def tcp_rcv(tp: TcpConn, seg: TcpSegment, now: float) -> None:
     """Dispatch one segment by state (tcp_v4_do_rcv + tcp_rcv_state_process)."""
     tp.mib_inc("InSegs")
-    tp.segs_in += 1
+    segs = -(-len(seg.payload) // seg.gso_size) if seg.gso_size else 1  # tcp_segs_in: GRO's gso_segs
+    tp.segs_in += segs
     if seg.payload:
-        tp.data_segs_in += 1
+        tp.data_segs_in += segs
     st = tp.state
     if st == TCP_CLOSE:
         _send_reset_for(tp, seg)

@@ -48,7 +48,7 @@ import struct
 from typing import Any
 
 from kernel import uapi
-from kernel.net.core.skbuff import PACKET_HOST, SkBuff
+from kernel.net.core.skbuff import CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, PACKET_HOST, SkBuff
 from kernel.net.ipv4.inet_sock import InetSock, ipv4_is_multicast, parse_sockaddr_in
 from kernel.net.ipv4.tcp.conn import TcpConn
 from kernel.net.ipv4.tcp.inet_connection_sock import sk_acceptq_is_full
@@ -210,11 +210,14 @@ def tcp_v4_rcv(skb: SkBuff) -> int:
     if (buf[12] >> 4) * 4 > len(buf):
         return _drop(net, skb)
     saddr, daddr, tos = _ip_addrs(skb)
-    if not TcpPacket(buf).verify_checksum(saddr, daddr):
-        return _drop(net, skb, errs=True, csum=True)
+    if skb.ip_summed not in (CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY) and not TcpPacket(buf).verify_checksum(saddr,
+                                                                                                       daddr):
+        return _drop(net, skb, errs=True, csum=True)  # (a CHECKSUM_PARTIAL packet came from this machine)
     seg = _parse(buf)
     if seg is None:
         return _drop(net, skb, errs=True)
+    if skb.gso_size and seg.payload:
+        seg.gso_size = skb.gso_size  # a super-segment (TSO from this machine, or GRO): its MSS
     rt = skb.cb.get("rt")
     rt_flags = int(getattr(rt, "rt_flags", 0))
     rt_type = int(getattr(rt, "rt_type", RTN_LOCAL))

@@ -51,13 +51,14 @@ from typing import TYPE_CHECKING, Any
 from kernel import uapi
 from kernel.net.ipv4.inet_sock import SOCK_BINDPORT_LOCK, InetSock, ip_select_ttl
 from kernel.net.ipv4.tcp.conn import TcpConn, TcpEvent, TcpParams
-from kernel.net.ipv4.tcp.segment import TcpSegment, seg_to_bytes
+from kernel.net.ipv4.tcp.segment import TcpSegment, seg_header, seg_to_bytes
 from kernel.net.ipv4.tcp.states import TCP_CLOSE, TCP_ESTABLISHED, TCP_SYN_RECV, TCP_TIME_WAIT
 from kernel.net.sock import SEND_SHUTDOWN, SHUTDOWN_MASK, SOCK_DEAD, Proto
 
 if TYPE_CHECKING:
     from kernel.clock import TimerHandle
     from kernel.host import Host
+    from kernel.net.core.skbuff import SkBuff
 
 __all__ = [
     "TcpHashinfo", "TcpSock", "lock_sock", "release_sock", "tcp_hashinfo", "tcp_kick", "tcp_mib_add", "tcp_params_from_sysctl", "tcp_transmit",
@@ -276,9 +277,33 @@ def _tcp_route(sk: TcpSock) -> Any:
     return rt
 
 
+def tcp_build_skb(seg: TcpSegment, saddr: int, daddr: int) -> SkBuff:
+    """The segment written straight into a new skb, CHECKSUM_PARTIAL (tcp_v4_send_check: the field holds
+    the pseudo-header sum; the device or skb_checksum_help completes it -- see kernel.net.core.skbuff)."""
+    from kernel.net.core.skbuff import CHECKSUM_PARTIAL, alloc_skb
+    from kernel.net.wire.checksum import fold, pseudo_header_sum
+
+    h = seg_header(seg)
+    payload = seg.payload
+    hl = h.header_len()
+    n = hl + len(payload)
+    skb = alloc_skb(n, MAX_TCP_HEADER)
+    off = skb.put(n)
+    with memoryview(skb.head) as whole, whole[off:off + n] as buf:
+        if payload:
+            buf[hl:] = payload
+        h.emit(buf, saddr, daddr, len(payload), checksum=False)
+        pseudo = pseudo_header_sum(saddr, daddr, uapi.IPPROTO_TCP, n)
+        f = fold(pseudo)
+        buf[16] = f >> 8
+        buf[17] = f & 0xFF
+    skb.ip_summed = CHECKSUM_PARTIAL
+    skb.csum_start, skb.csum_offset, skb.csum = off, 16, pseudo
+    return skb
+
+
 def tcp_transmit(sk: TcpSock, seg: TcpSegment) -> int:
     """tcp_transmit_skb's IP half (ip_queue_xmit): header and route of the socket; 0 or -errno."""
-    from kernel.net.core.skbuff import alloc_skb
     from kernel.net.ipv4.ip_output import ip_build_xmit
 
     rt = _tcp_route(sk)
@@ -287,13 +312,14 @@ def tcp_transmit(sk: TcpSock, seg: TcpSegment) -> int:
             sk.net.snmp_inc("Ip", "OutNoRoutes")
         return rt
     saddr = sk.inet_saddr or sk.cork_fl.saddr
-    data = seg_to_bytes(seg, saddr, sk.inet_daddr)
-    skb = alloc_skb(len(data), MAX_TCP_HEADER)
-    skb.put_data(data)
+    skb = tcp_build_skb(seg, saddr, sk.inet_daddr)
     skb.sk = sk
     df = _ip_dont_fragment(sk)
-    ip_id = sk.inet_id & 0xFFFF  # ip_select_ident_segs: a TCP socket's own counter, post-incremented
-    sk.inet_id = (sk.inet_id + 1) & 0xFFFF
+    if seg.gso_size:
+        skb.gso_size = seg.gso_size
+        skb.gso_segs = -(-len(seg.payload) // seg.gso_size)
+    ip_id = sk.inet_id & 0xFFFF  # ip_select_ident_segs: a TCP socket's own counter, one per segment
+    sk.inet_id = (sk.inet_id + max(1, skb.gso_segs)) & 0xFFFF
     fl4 = sk.cork_fl
     return int(ip_build_xmit(sk.net, skb, rt=rt, fl4=fl4, proto=uapi.IPPROTO_TCP, ttl=ip_select_ttl(sk, rt),
                              tos=sk.tos, df=df, opt=sk.inet_opt, sk=sk, ip_id=ip_id if df else None,
@@ -336,6 +362,8 @@ def tcp_kick(sk: TcpSock) -> None:
                 break
             if tp.outbox:
                 out, tp.outbox = tp.outbox, []
+                if len(out) > 1:
+                    out = _tso(sk, tp, out)
                 for seg in out:
                     tcp_transmit(sk, seg)
             if tp.events:
@@ -348,6 +376,18 @@ def tcp_kick(sk: TcpSock) -> None:
     finally:
         sk.kicking = False
     tcp_arm_timer(sk)
+
+
+def _tso(sk: TcpSock, tp: TcpConn, out: list[TcpSegment]) -> list[TcpSegment]:
+    """sk_can_gso: through a device with tso and no qdisc, runs of full-sized segments go as
+    super-segments (kernel/net/ipv4/tcp_offload.py)."""
+    rt = sk.sk_dst_cache
+    dev = getattr(rt, "dev", None)
+    if dev is None or not dev.tso or dev.qdisc is not None:
+        return out
+    from kernel.net.ipv4.tcp_offload import tso_merge
+
+    return tso_merge(out, tp.mss_cache)
 
 
 def tcp_arm_timer(sk: TcpSock) -> None:

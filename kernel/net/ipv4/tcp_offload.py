@@ -1,0 +1,145 @@
+"""TCP segmentation offload (net/ipv4/tcp_offload.c, net/core/gso.c) for IPv4.
+
+A TCP socket whose route leaves through a device with ``tso`` (lo, veth: the
+NETIF_F_TSO of Linux's virtual devices) hands the device one *super-packet*
+for a run of full-sized segments: one IPv4 + TCP header over up to 64 KiB of
+payload, marked with ``skb.gso_size`` (the payload of each segment it stands
+for, the MSS) and ``skb.gso_segs``.  Such a packet crosses lo and veth whole
+(a capture there shows it whole, as tcpdump does on Linux) and the receiving
+stack takes it as one segment of ``gso_segs`` (GRO's view).  Where it must
+become real segments -- a device without ``tso`` (peerlink, TAP, test
+channels), a device with a qdisc (netem impairs segment by segment), a path
+whose MTU the segments no longer fit -- ``tcp4_gso_segment`` cuts it (RFC 9293
+3.7.3's segments; RFC 7414's TSO):
+
+- segment i carries ``payload[i*mss:(i+1)*mss]``, sequence number
+  ``seq + i*mss``, IP ID ``id + i`` (ip_select_ident_segs reserved them);
+- FIN and PSH stay on the last segment only, CWR on the first only;
+- every header is complete: IP total length and header checksum, the TCP
+  checksum (CHECKSUM_NONE: the bytes are final).
+
+``tso_merge`` is the sender's half: consecutive data segments a connection
+emitted in one go (the sans-IO core still decides per MSS: cwnd, timers,
+retransmission are per segment, as Linux's pcount) become one super-segment
+when they are contiguous, full-sized but the last, and share ACK, window,
+timestamps, SACK blocks and flags (ACK, PSH).
+"""
+from __future__ import annotations
+
+import struct
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from kernel.net.core.skbuff import CHECKSUM_NONE, SkBuff, skb_from_frame
+from kernel.net.wire.checksum import internet_checksum, pseudo_header_sum
+
+if TYPE_CHECKING:
+    from kernel.net.ipv4.tcp.segment import TcpSegment
+
+__all__ = ["GSO_MAX_SIZE", "gso_fits", "tcp4_gso_segment", "tso_merge"]
+
+GSO_MAX_SIZE = 65536  # dev->gso_max_size: the IPv4 total length limit
+_FIN, _PSH, _ACK, _CWR = 0x01, 0x08, 0x10, 0x80
+_IPPROTO_TCP = 6
+
+
+def gso_fits(skb: SkBuff, mtu: int) -> bool:
+    """skb_gso_validate_network_len: each segment's IP packet fits ``mtu``."""
+    nh = skb.network_header
+    head = skb.head
+    ihl = (head[nh] & 0xF) * 4
+    thl = (head[nh + ihl + 12] >> 4) * 4
+    return ihl + thl + skb.gso_size <= mtu
+
+
+def tcp4_gso_segment(skb: SkBuff, with_l2: bool) -> list[SkBuff]:
+    """The segments ``skb`` (a GSO super-packet, network header set) stands for, each a complete
+    packet; with ``with_l2`` each starts with a copy of the link header in front of the network header
+    (the device-level cut), else with the IP header.  The original is left as it was."""
+    head = skb.head
+    nh = skb.network_header
+    ihl = (head[nh] & 0xF) * 4
+    th = nh + ihl
+    thl = (head[th + 12] >> 4) * 4
+    start = th + thl
+    l2 = bytes(head[skb.mac_header:nh]) if with_l2 and 0 <= skb.mac_header < nh else b""
+    iph = bytearray(head[nh:th])
+    tcph = bytearray(head[th:start])
+    payload = bytes(head[start:skb.tail])
+    mss = skb.gso_size or len(payload) or 1
+    seq0 = int.from_bytes(tcph[4:8], "big")
+    id0 = int.from_bytes(iph[4:6], "big")
+    flags = tcph[13]
+    saddr = int.from_bytes(iph[12:16], "big")
+    daddr = int.from_bytes(iph[16:20], "big")
+    out: list[SkBuff] = []
+    n = max(1, -(-len(payload) // mss))
+    for i in range(n):
+        chunk = payload[i * mss:(i + 1) * mss]
+        ip = bytearray(iph)
+        struct.pack_into("!H", ip, 2, ihl + thl + len(chunk))
+        struct.pack_into("!H", ip, 4, (id0 + i) & 0xFFFF)
+        ip[10:12] = b"\0\0"
+        struct.pack_into("!H", ip, 10, internet_checksum(ip))
+        tcp = bytearray(tcph)
+        struct.pack_into("!I", tcp, 4, (seq0 + i * mss) & 0xFFFFFFFF)
+        f = flags
+        if i < n - 1:
+            f &= ~(_FIN | _PSH)
+        if i > 0:
+            f &= ~_CWR
+        tcp[13] = f
+        tcp[16:18] = b"\0\0"
+        seg = tcp + chunk
+        c = internet_checksum(seg, pseudo_header_sum(saddr, daddr, _IPPROTO_TCP, len(seg)))
+        struct.pack_into("!H", seg, 16, c)
+        frame = bytearray(l2) + ip + seg
+        s = skb_from_frame(frame, skb.dev)
+        s.mac_header = 0 if l2 else -1
+        s.network_header = len(l2)
+        s.transport_header = len(l2) + ihl
+        s.protocol, s.pkt_type, s.sk = skb.protocol, skb.pkt_type, skb.sk
+        s.cb, s.tstamp, s.mark, s.priority = dict(skb.cb), skb.tstamp, skb.mark, skb.priority
+        s.ip_summed = CHECKSUM_NONE
+        out.append(s)
+    return out
+
+
+def tso_merge(out: list[TcpSegment], mss: int) -> list[TcpSegment]:
+    """The sender's TSO: runs of contiguous full-sized data segments become super-segments (see the
+    module docstring); everything else passes as it is."""
+    if len(out) < 2 or mss <= 0:
+        return out
+    limit = ((GSO_MAX_SIZE - 1 - 20 - 60) // mss) * mss
+    merged: list[TcpSegment] = []
+    run: list[TcpSegment] = []
+
+    def flush() -> None:
+        if len(run) == 1:
+            merged.append(run[0])
+        elif run:
+            first = run[0]
+            psh = any(seg.flags & _PSH for seg in run)
+            merged.append(replace(first, payload=b"".join(seg.payload for seg in run),
+                                  flags=first.flags | (_PSH if psh else 0), gso_size=mss))
+        run.clear()
+
+    total = 0
+    for seg in out:
+        if run:
+            prev = run[-1]
+            if (len(prev.payload) == mss and seg.payload and len(seg.payload) <= mss
+                    and (seg.flags & ~_PSH) == _ACK and seg.seq == (prev.seq + mss) & 0xFFFFFFFF
+                    and seg.ack == prev.ack and seg.window == prev.window and seg.ts == prev.ts
+                    and seg.sack == prev.sack and not seg.urg_ptr and total + len(seg.payload) <= limit):
+                run.append(seg)
+                total += len(seg.payload)
+                continue
+            flush()
+        if seg.payload and (seg.flags & ~_PSH) == _ACK and not seg.urg_ptr and len(seg.payload) == mss:
+            run.append(seg)
+            total = len(seg.payload)
+        else:
+            merged.append(seg)
+    flush()
+    return merged

@@ -1,0 +1,138 @@
+"""TCP segmentation offload: super-packets over lo/veth, real segments everywhere else (tcp_offload.py)."""
+from __future__ import annotations
+
+import io
+import random
+
+from scapy.layers.inet import IP, TCP
+from scapy.layers.l2 import Ether
+from scapy.utils import PcapReader
+
+from kernel.net.core.capture import start_capture
+from kernel.net.core.skbuff import skb_from_frame
+from kernel.net.ipv4.tcp.segment import ACK, FIN, PSH, TcpSegment
+from kernel.net.ipv4.tcp_offload import tcp4_gso_segment, tso_merge
+from kernel.net.wire.ipv4 import ip_aton
+from tests.kernel.net.test_csum_offload import Pair
+
+
+def _frames(pcap: bytes) -> list[Ether]:
+    return [Ether(bytes(p)) for p in PcapReader(io.BytesIO(pcap))]
+
+
+def _checksum_ok(frame: Ether) -> bool:
+    f = Ether(bytes(frame))
+    sent_ip, sent_tcp = f[IP].chksum, f[TCP].chksum
+    del f[IP].chksum, f[TCP].chksum
+    g = Ether(bytes(f))
+    return bool(g[IP].chksum == sent_ip and g[TCP].chksum == sent_tcp)
+
+
+def _bulk(p: Pair, n: int) -> bytes:
+    data = random.Random(9).randbytes(n)
+    sent, got = 0, bytearray()
+    for _ in range(5000):
+        if sent < n:
+            sent += max(0, p.send(data[sent:]))
+        got += p.recv()
+        if len(got) >= n:
+            break
+        p.clock.advance(0.005)
+    assert bytes(got) == data
+    return data
+
+
+def test_veth_carries_super_packets_and_counts_segments() -> None:
+    p = Pair()
+    cap = start_capture(p.db)
+    _bulk(p, 1 << 20)
+    cap.stop()
+    tcp = [f for f in _frames(cap.getvalue()) if TCP in f]
+    big = [f for f in tcp if len(f) > 1514]
+    assert big, "no TSO super-packet crossed the veth"
+    assert all(_checksum_ok(f) for f in tcp)
+    assert all(f[IP].len <= 65535 for f in big)
+
+
+def test_a_qdisc_gets_real_segments() -> None:
+    from kernel.net.sched.sch_generic import qdisc_attach
+    from kernel.net.sched.sch_netem import NetemParams, NetemQdisc
+
+    p = Pair()
+    qdisc_attach(p.da, NetemQdisc(p.clock, random.Random(1), NetemParams(), limit=10000))
+    cap = start_capture(p.db)
+    _bulk(p, 300_000)
+    cap.stop()
+    tcp = [f for f in _frames(cap.getvalue()) if TCP in f]
+    assert len(tcp) > 200 and all(len(f) <= 1514 and _checksum_ok(f) for f in tcp)
+
+
+def test_gso_segment_cuts_like_linux() -> None:
+    payload = bytes(range(256)) * 20  # 5120 bytes: 3 full segments of 1448 and one of 776
+    frame = bytes(Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+                  / IP(src="10.0.0.1", dst="10.0.0.2", id=100, flags="DF")
+                  / TCP(sport=1, dport=2, seq=1000, ack=5, flags="FPA", window=100,
+                        options=[("NOP", None), ("NOP", None), ("Timestamp", (1, 2))])
+                  / payload)
+    skb = skb_from_frame(bytearray(frame))
+    skb.mac_header, skb.network_header, skb.gso_size = 0, 14, 1448
+    segs = [Ether(bytes(s.view())) for s in tcp4_gso_segment(skb, with_l2=True)]
+    assert [len(s[TCP].payload) for s in segs] == [1448, 1448, 1448, 776]
+    assert [s[TCP].seq for s in segs] == [1000, 2448, 3896, 5344]
+    assert [s[IP].id for s in segs] == [100, 101, 102, 103]
+    assert [str(s[TCP].flags) for s in segs] == ["A", "A", "A", "FPA"]
+    assert b"".join(bytes(s[TCP].payload) for s in segs) == payload
+    assert all(_checksum_ok(s) and s[TCP].options == [("NOP", None), ("NOP", None), ("Timestamp", (1, 2))]
+               for s in segs)
+
+
+def _seg(seq: int, n: int, flags: int = ACK, ts: tuple[int, int] = (1, 2)) -> TcpSegment:
+    return TcpSegment(sport=1, dport=2, seq=seq, ack=7, flags=flags, window=100, payload=b"x" * n, ts=ts)
+
+
+def test_tso_merge_takes_contiguous_full_sized_runs_only() -> None:
+    out = tso_merge([_seg(0, 100), _seg(100, 100), _seg(200, 40, ACK | PSH), _seg(240, 100)], 100)
+    assert [(s.seq, len(s.payload), s.gso_size, bool(s.flags & PSH)) for s in out] == [
+        (0, 240, 100, True), (240, 100, 0, False)]
+    gap = tso_merge([_seg(0, 100), _seg(150, 100)], 100)
+    assert [s.gso_size for s in gap] == [0, 0]
+    short_first = tso_merge([_seg(0, 40), _seg(40, 100)], 100)
+    assert [s.gso_size for s in short_first] == [0, 0]
+    fin = tso_merge([_seg(0, 100), _seg(100, 100, ACK | FIN)], 100)
+    assert [s.gso_size for s in fin] == [0, 0]
+    new_ts = tso_merge([_seg(0, 100), _seg(100, 100, ts=(2, 2))], 100)
+    assert [s.gso_size for s in new_ts] == [0, 0]
+
+
+def test_peerlink_carries_super_packets_both_ways() -> None:
+    """A peer link does TSO: the sender's NIC passes super-packets (checksum completed: the bytes leave
+    the process), the far NIC takes a TCP frame over the MTU as one (gso_size from the agreed MTU)."""
+    from kernel.clock import ManualClock
+    from kernel.drivers.net.peerlink import peerlink_attach, peerlink_newlink, peerlink_rx
+    from kernel.host import Host
+    from kernel.net.ipv4.devinet import inet_insert_ifa
+
+    p = Pair.__new__(Pair)
+    p.clock = ManualClock()
+    p.a = Host(clock=p.clock, name="a", rng=random.Random(1))
+    p.b = Host(clock=p.clock, name="b", rng=random.Random(2))
+    ea = peerlink_newlink(p.a, "eth0")
+    eb = peerlink_newlink(p.b, "eth0")
+    sizes: list[int] = []
+
+    def a_to_b(frame: bytes) -> bool:
+        sizes.append(len(frame))
+        return peerlink_rx(eb, frame) == 0
+
+    peerlink_attach(ea, a_to_b)
+    peerlink_attach(eb, lambda frame: peerlink_rx(ea, frame) == 0)
+    assert inet_insert_ifa(p.a.netns, ea, ip_aton("10.0.0.1"), 24, broadcast=-1) == 0
+    assert inet_insert_ifa(p.b.netns, eb, ip_aton("10.0.0.2"), 24, broadcast=-1) == 0
+    p.da, p.db = ea, eb
+    Pair._connect(p)
+    cap = start_capture(eb)
+    _bulk(p, 1 << 20)
+    cap.stop()
+    assert max(sizes) > 1514
+    tcp = [f for f in _frames(cap.getvalue()) if TCP in f]
+    assert all(_checksum_ok(f) for f in tcp)
