@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import struct
 from collections import deque
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from kernel import uapi
@@ -103,6 +104,26 @@ class Proto:
 class Sock:
     """struct sock: the protocol-independent core of a socket."""
 
+    # fields in slots (no per-instance dict for them: issue #8's memory per idle socket)
+    __slots__ = ("host", "sk_family", "sk_type", "sk_protocol", "sk_prot", "sk_state", "sk_shutdown", "sk_err",
+                 "sk_err_soft", "sk_rcvbuf", "sk_sndbuf", "sk_userlocks", "sk_wmem_alloc", "sk_rmem_alloc",
+                 "sk_rcvtimeo_j", "sk_sndtimeo_j", "sk_rcvlowat", "sk_max_ack_backlog", "sk_ack_backlog", "sk_flags",
+                 "sk_reuse", "sk_reuseport", "sk_priority", "sk_lingertime", "sk_mark", "sk_no_check_tx",
+                 "sk_peek_off", "sk_peer_cred", "sk_socket", "sk_wq", "sk_drops", "sk_bound_dev_if", "sk_tsflags",
+                 "__dict__", "__weakref__")
+
+
+    # The queues are allocated on first use (an empty deque is ~760 bytes; a TCP socket never uses
+    # sk_receive_queue, few sockets ever see an error queue): issue #8's memory per idle socket.
+    @cached_property
+    def sk_receive_queue(self) -> deque[SkBuff]:
+        return deque()
+
+    @cached_property
+    def sk_error_queue(self) -> deque[SkBuff]:
+        """MSG_ERRQUEUE: sock_exterr_skb entries."""
+        return deque()
+
     def __init__(self, host: Host, family: int, type_: int, protocol: int, prot: Proto) -> None:
         self.host = host
         self.sk_family = family
@@ -121,7 +142,6 @@ class Sock:
         self.sk_rcvtimeo_j: int | None = None  # jiffies; None = MAX_SCHEDULE_TIMEOUT
         self.sk_sndtimeo_j: int | None = None
         self.sk_rcvlowat = 1
-        self.sk_receive_queue: deque[SkBuff] = deque()
         self.sk_max_ack_backlog = 0
         self.sk_ack_backlog = 0
         self.sk_flags: set[str] = set()
@@ -136,7 +156,6 @@ class Sock:
         self.sk_socket: Socket | None = None
         self.sk_wq = WaitQueue()
         self.sk_drops = 0
-        self.sk_error_queue: deque[SkBuff] = deque()  # MSG_ERRQUEUE: sock_exterr_skb entries
         self.sk_bound_dev_if = 0  # SO_BINDTODEVICE / SO_BINDTOIFINDEX
         self.sk_tsflags = 0
 

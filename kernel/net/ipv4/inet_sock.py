@@ -110,6 +110,15 @@ class InetCork:
 class InetSock(Sock):
     """struct inet_sock (with udp_sock's few fields: pending/corkflag/no_check6)."""
 
+    # fields in slots (no per-instance dict for them: issue #8's memory per idle socket)
+    __slots__ = ("inet_saddr", "inet_rcv_saddr", "inet_num", "inet_sport", "inet_daddr", "inet_dport", "inet_id",
+                 "uc_ttl", "tos", "min_ttl", "mc_ttl", "mc_loop", "mc_all", "mc_index", "mc_addr", "uc_index",
+                 "mc_list", "cmsg_flags", "recverr", "recverr_rfc4884", "hdrincl", "freebind", "transparent",
+                 "bind_address_no_port", "nodefrag", "router_alert", "pmtudisc", "inet_opt", "local_port_range",
+                 "sk_dst_cache", "cork_fl", "cork", "corkflag", "udp_reader", "forward_deficit", "udp_opts",
+                 "nospace", "hashed", "owner")
+
+
     def __init__(self, host: Host, type_: int, protocol: int, prot: Proto) -> None:
         super().__init__(host, uapi.AF_INET, type_, protocol, prot)
         self.inet_saddr = 0

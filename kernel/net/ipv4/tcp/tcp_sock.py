@@ -46,6 +46,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from kernel import uapi
@@ -202,6 +203,22 @@ def tcp_mib_add(net: Any, counts: dict[str, int]) -> None:
 class TcpSock(InetSock):
     """struct tcp_sock (the socket half; the protocol state is ``tp``)."""
 
+    # fields in slots (no per-instance dict for them: issue #8's memory per idle socket)
+    __slots__ = ("tcp_params", "sk_sndbuf", "sk_rcvbuf", "tp", "syn_queue", "listener", "accept_getname",
+                 "tcp_defer_connect", "tw", "ehash_key", "bound_port", "tcp_timer", "tcp_timer_when", "kicking",
+                 "kick_again", "sock_owned", "sk_backlog")
+
+
+    # a listener's queues, allocated on first use (most sockets never listen)
+    @cached_property
+    def icsk_accept_queue(self) -> deque[TcpSock]:
+        return deque()
+
+    @cached_property
+    def accept_waiters(self) -> deque[Any]:
+        """Exclusive waiters: callables woken one at a time."""
+        return deque()
+
     def __init__(self, host: Host, type_: int, protocol: int, prot: Proto) -> None:
         super().__init__(host, type_, protocol, prot)
         self.tcp_params: TcpParams = tcp_params_from_sysctl(host.sysctl)
@@ -210,8 +227,6 @@ class TcpSock(InetSock):
         self.tp: TcpConn | None = None
         # listener (inet_connection_sock's icsk_accept_queue)
         self.syn_queue: dict[tuple[int, int, int, int], TcpSock] = {}
-        self.icsk_accept_queue: deque[TcpSock] = deque()
-        self.accept_waiters: deque[Any] = deque()  # exclusive waiters: callables woken one at a time
         self.listener: TcpSock | None = None  # a child's listener while it is on the SYN or accept queue
         # set by inet_accept for the one getname accept itself makes (Linux's peer == 2: the address of a
         # child reset while queued is still reported; a later getpeername is ENOTCONN)
