@@ -18,28 +18,23 @@ whose MTU the segments no longer fit -- ``tcp4_gso_segment`` cuts it (RFC 9293
 - every header is complete: IP total length and header checksum, the TCP
   checksum (CHECKSUM_NONE: the bytes are final).
 
-``tso_merge`` is the sender's half: consecutive data segments a connection
-emitted in one go (the sans-IO core still decides per MSS: cwnd, timers,
-retransmission are per segment, as Linux's pcount) become one super-segment
-when they are contiguous, full-sized but the last, and share ACK, window,
-timestamps, SACK blocks and flags (ACK, PSH).
+The sender's half is tcp_output.tcp_write_xmit: with ``gso_max_size`` set
+(the glue sets it from the route's device) a run of full-sized segments it
+sends back to back leaves as one super-segment -- one record per segment in
+the retransmission queue (cwnd, SACK, RACK and retransmission stay per
+segment, as Linux's pcount), one TcpSegment with ``gso_size`` in the outbox.
 """
 from __future__ import annotations
 
 import struct
-from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from kernel.net.core.skbuff import CHECKSUM_NONE, SkBuff, skb_from_frame
 from kernel.net.wire.checksum import internet_checksum, pseudo_header_sum
 
-if TYPE_CHECKING:
-    from kernel.net.ipv4.tcp.segment import TcpSegment
-
-__all__ = ["GSO_MAX_SIZE", "gso_fits", "tcp4_gso_segment", "tso_merge"]
+__all__ = ["GSO_MAX_SIZE", "gso_fits", "tcp4_gso_segment"]
 
 GSO_MAX_SIZE = 65536  # dev->gso_max_size: the IPv4 total length limit
-_FIN, _PSH, _ACK, _CWR = 0x01, 0x08, 0x10, 0x80
+_FIN, _PSH, _CWR = 0x01, 0x08, 0x80
 _IPPROTO_TCP = 6
 
 
@@ -103,43 +98,3 @@ def tcp4_gso_segment(skb: SkBuff, with_l2: bool) -> list[SkBuff]:
         s.ip_summed = CHECKSUM_NONE
         out.append(s)
     return out
-
-
-def tso_merge(out: list[TcpSegment], mss: int) -> list[TcpSegment]:
-    """The sender's TSO: runs of contiguous full-sized data segments become super-segments (see the
-    module docstring); everything else passes as it is."""
-    if len(out) < 2 or mss <= 0:
-        return out
-    limit = ((GSO_MAX_SIZE - 1 - 20 - 60) // mss) * mss
-    merged: list[TcpSegment] = []
-    run: list[TcpSegment] = []
-
-    def flush() -> None:
-        if len(run) == 1:
-            merged.append(run[0])
-        elif run:
-            first = run[0]
-            psh = any(seg.flags & _PSH for seg in run)
-            merged.append(replace(first, payload=b"".join(seg.payload for seg in run),
-                                  flags=first.flags | (_PSH if psh else 0), gso_size=mss))
-        run.clear()
-
-    total = 0
-    for seg in out:
-        if run:
-            prev = run[-1]
-            if (len(prev.payload) == mss and seg.payload and len(seg.payload) <= mss
-                    and (seg.flags & ~_PSH) == _ACK and seg.seq == (prev.seq + mss) & 0xFFFFFFFF
-                    and seg.ack == prev.ack and seg.window == prev.window and seg.ts == prev.ts
-                    and seg.sack == prev.sack and not seg.urg_ptr and total + len(seg.payload) <= limit):
-                run.append(seg)
-                total += len(seg.payload)
-                continue
-            flush()
-        if seg.payload and (seg.flags & ~_PSH) == _ACK and not seg.urg_ptr and len(seg.payload) == mss:
-            run.append(seg)
-            total = len(seg.payload)
-        else:
-            merged.append(seg)
-    flush()
-    return merged

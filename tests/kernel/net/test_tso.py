@@ -10,8 +10,7 @@ from scapy.utils import PcapReader
 
 from kernel.net.core.capture import start_capture
 from kernel.net.core.skbuff import skb_from_frame
-from kernel.net.ipv4.tcp.segment import ACK, FIN, PSH, TcpSegment
-from kernel.net.ipv4.tcp_offload import tcp4_gso_segment, tso_merge
+from kernel.net.ipv4.tcp_offload import tcp4_gso_segment
 from kernel.net.wire.ipv4 import ip_aton
 from tests.kernel.net.test_csum_offload import Pair
 
@@ -84,24 +83,6 @@ def test_gso_segment_cuts_like_linux() -> None:
     assert b"".join(bytes(s[TCP].payload) for s in segs) == payload
     assert all(_checksum_ok(s) and s[TCP].options == [("NOP", None), ("NOP", None), ("Timestamp", (1, 2))]
                for s in segs)
-
-
-def _seg(seq: int, n: int, flags: int = ACK, ts: tuple[int, int] = (1, 2)) -> TcpSegment:
-    return TcpSegment(sport=1, dport=2, seq=seq, ack=7, flags=flags, window=100, payload=b"x" * n, ts=ts)
-
-
-def test_tso_merge_takes_contiguous_full_sized_runs_only() -> None:
-    out = tso_merge([_seg(0, 100), _seg(100, 100), _seg(200, 40, ACK | PSH), _seg(240, 100)], 100)
-    assert [(s.seq, len(s.payload), s.gso_size, bool(s.flags & PSH)) for s in out] == [
-        (0, 240, 100, True), (240, 100, 0, False)]
-    gap = tso_merge([_seg(0, 100), _seg(150, 100)], 100)
-    assert [s.gso_size for s in gap] == [0, 0]
-    short_first = tso_merge([_seg(0, 40), _seg(40, 100)], 100)
-    assert [s.gso_size for s in short_first] == [0, 0]
-    fin = tso_merge([_seg(0, 100), _seg(100, 100, ACK | FIN)], 100)
-    assert [s.gso_size for s in fin] == [0, 0]
-    new_ts = tso_merge([_seg(0, 100), _seg(100, 100, ts=(2, 2))], 100)
-    assert [s.gso_size for s in new_ts] == [0, 0]
 
 
 def test_peerlink_carries_super_packets_both_ways() -> None:

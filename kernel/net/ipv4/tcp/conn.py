@@ -211,7 +211,8 @@ class TcpConn:
                  "syn_data", "fastopen", "opened_at", "req_passive", "icsk_probes_tstamp", "tlp_high_seq",
                  "tlp_retrans", "prr_delivered", "prr_out", "prior_delivered", "snd_cwnd_used", "max_packets_out",
                  "nonagle_push", "tx_priv", "ofo_fin_seq", "last_seg_size", "rcv_rtt_seq_time", "last_oow_ack_time",
-                 "challenge_timestamp", "challenge_count", "tw_isn", "syn_sent_at", "rcv_rtt_last_tsecr")
+                 "challenge_timestamp", "challenge_count", "tw_isn", "syn_sent_at", "rcv_rtt_last_tsecr",
+                 "gso_max_size")
 
 
     def __init__(self, params: TcpParams, sport: int, dport: int, iss: int, now: float,
@@ -364,6 +365,7 @@ class TcpConn:
         self.max_packets_out = 0
         self.nonagle_push = False  # TCP_NAGLE_PUSH: one push regardless of Nagle (uncork with NODELAY)
         self.tx_priv: Any = None  # tcp_recovery's RACK state and other CORE-TX-private state
+        self.gso_max_size = 0  # TSO: the largest super-segment payload the route's device takes (0: none)
         # --- CORE-RX (tcp_input / tcp_timer) ---
         self.ofo_fin_seq: int | None = None  # a FIN seen out of order: its sequence number
         self.last_seg_size = 0  # icsk_ack.last_seg_size (tcp_measure_rcv_mss)

@@ -28,6 +28,7 @@ retransmit timer, and "writable" events when send space was freed.
 from __future__ import annotations
 
 from kernel.clock import HZ
+from kernel.net.ipv4.tcp import tcp_recovery
 from kernel.net.ipv4.tcp.conn import (
     ICSK_TIME_PROBE0,
     TCP_CA_CWR,
@@ -282,7 +283,6 @@ def _sacktag(tp: TcpConn, seg: TcpSegment, prior_snd_una: int, state: _SackState
 
 
 def _rack_advance(tp: TcpConn, skb: TcpSkb, now: float) -> None:
-    from kernel.net.ipv4.tcp import tcp_recovery
     tcp_recovery.tcp_rack_advance(tp, skb, now)
 
 
@@ -316,7 +316,6 @@ def _identify_packet_loss(tp: TcpConn, flag: int, now: float) -> None:
     if not _is_sack(tp):
         _newreno_mark_lost(tp, bool(flag & FLAG_SND_UNA_ADVANCED))
     elif tp.params.recovery & 1:
-        from kernel.net.ipv4.tcp import tcp_recovery
         tcp_recovery.tcp_rack_mark_lost(tp, now)
 
 

@@ -560,9 +560,12 @@ def _sack_blocks(tp: TcpConn) -> tuple[tuple[int, int], ...]:
     return tuple(blocks[:room])
 
 
-def tcp_make_segment(tp: TcpConn, seq: int, flags: int, payload: bytes = b"", now: float = 0.0) -> TcpSegment:
-    """One segment as tcp_transmit_skb builds it; counts it (segs_out, OutSegs) and does the
-    ACK-sent / data-sent bookkeeping.  The caller appends it to the outbox."""
+def tcp_make_segment(tp: TcpConn, seq: int, flags: int, payload: bytes = b"", now: float = 0.0, *,
+                     pcount: int = 1, gso_size: int = 0, idle: bool | None = None) -> TcpSegment:
+    """One segment as tcp_transmit_skb builds it; counts it (segs_out, OutSegs: ``pcount``, the
+    segments a TSO super-segment stands for) and does the ACK-sent / data-sent bookkeeping once
+    (per skb, as Linux; ``idle``: nothing was in flight before it, when the caller already counted
+    it as sent).  The caller appends it to the outbox."""
     syn = bool(flags & SYN)
     ack = tp.rcv_nxt if flags & ACK else 0
     if syn:
@@ -599,15 +602,17 @@ def tcp_make_segment(tp: TcpConn, seq: int, flags: int, payload: bytes = b"", no
         elif after(seq_add(seq, 0xFFFF), tp.snd_nxt):
             seg.urg_ptr = 0xFFFF
             seg.flags |= URG
-    tp.segs_out += 1
-    tp.mib_inc("OutSegs")
+    tp.segs_out += pcount
+    tp.mib_inc("OutSegs", pcount)
     if flags & RST:
         tp.mib_inc("OutRsts")
     if flags & ACK:
         _event_ack_sent(tp)
     if payload:
-        tp.data_segs_out += 1
-        _event_data_sent(tp, now)
+        tp.data_segs_out += pcount
+        _event_data_sent(tp, now, idle)
+    if pcount > 1:
+        seg.gso_size = gso_size
     return seg
 
 
@@ -624,9 +629,9 @@ def _event_ack_sent(tp: TcpConn) -> None:
     tp.ack_timeout = None
 
 
-def _event_data_sent(tp: TcpConn, now: float) -> None:
+def _event_data_sent(tp: TcpConn, now: float, idle: bool | None = None) -> None:
     """tcp_event_data_sent: CA_EVENT_TX_START after idle, lsndtime, ping-pong detection."""
-    if tcp_packets_in_flight(tp) == 0:
+    if (tcp_packets_in_flight(tp) == 0) if idle is None else idle:
         tcp_ca_event(tp, CA_EVENT_TX_START, now)
     tp.lsndtime = now
     if now - tp.ack_lrcvtime < tp.ack_ato:
@@ -907,12 +912,15 @@ def _has_unsent(tp: TcpConn) -> bool:
 
 def tcp_write_xmit(tp: TcpConn, now: float, nonagle: int, push_one: int = 0) -> bool:
     """Send new segments from snd_nxt; returns True when nothing is in flight but data waits
-    (the caller arms the zero-window probe timer)."""
+    (the caller arms the zero-window probe timer).  With ``gso_max_size`` (the route's device does
+    TSO) a run of full-sized segments goes as one super-segment (tcp_tso_segs): one record per
+    segment in the retransmission queue, one TcpSegment with ``gso_size`` in the outbox."""
     sent = 0
     is_cwnd_limited = False
     data_end = tcp_data_end(tp)
+    run = _TsoRun(tp) if tp.gso_max_size and not push_one else None
+    mss = tcp_current_mss(tp)  # mss_now, once per call as Linux's tcp_write_xmit
     while _has_unsent(tp):
-        mss = tcp_current_mss(tp)
         seq = tp.snd_nxt
         avail = max(seq_sub(data_end, seq), 0)
         seg_len = min(mss, avail)
@@ -937,13 +945,19 @@ def tcp_write_xmit(tp: TcpConn, now: float, nonagle: int, push_one: int = 0) -> 
         if seg_len and (not before(seq_add(seq, seg_len), tp.pushed_seq) and after(tp.pushed_seq, seq)):
             flags |= PSH
         off = seq_sub(seq, tp.write_queue_seq)
-        payload = _wq_bytes(tp, off, seg_len)
-        _send_new(tp, seq, end, flags, payload, now)
+        if run is not None and seg_len == mss and flags & ~PSH == ACK and tp.snd_up == tp.snd_una:
+            run.add(seq, end, flags, off, now)
+        else:
+            if run is not None:
+                run.flush(now)
+            _send_new(tp, seq, end, flags, _wq_bytes(tp, off, seg_len), now)
         sent += 1
         if seg_len < mss:
             tp.snd_sml = end
         if push_one:
             break
+    if run is not None:
+        run.flush(now)
     if sent:
         if tp.ca_state in (TCP_CA_Recovery,) or tp.ca_state == 2:  # CWR / Recovery: PRR accounting
             tp.prr_out += sent
@@ -959,18 +973,64 @@ def tcp_write_xmit(tp: TcpConn, now: float, nonagle: int, push_one: int = 0) -> 
 
 def _send_new(tp: TcpConn, seq: int, end: int, flags: int, payload: bytes, now: float) -> None:
     """Transmit new data and queue its record (tcp_event_new_data_sent)."""
-    prior_packets = tp.packets_out
     seg = tcp_make_segment(tp, seq, flags, payload, now)
+    _new_data_sent(tp, seq, end, flags, len(payload), now)
+    _xmit(tp, seg)
+
+
+def _new_data_sent(tp: TcpConn, seq: int, end: int, flags: int, length: int, now: float) -> None:
+    """tcp_event_new_data_sent for one segment: its record, snd_nxt, packets_out, the RTO."""
+    prior_packets = tp.packets_out
     skb = TcpSkb(seq, end, flags, now, now, delivered=tp.delivered, delivered_time=now)
     tp.rtx_queue.append(skb)
     tp.snd_nxt = end
     tp.packets_out += 1
-    tp.bytes_sent += len(payload)
+    tp.bytes_sent += length
     if tp.packets_out > tp.max_packets_out:
         tp.max_packets_out = tp.packets_out
-    _xmit(tp, seg)
     if not prior_packets or tp.icsk_pending == ICSK_TIME_LOSS_PROBE:
         tcp_rearm_rto(tp, now)
+
+
+class _TsoRun:
+    """Full-sized segments tcp_write_xmit sends back to back, sent as one super-segment (TSO)."""
+
+    __slots__ = ("tp", "first_seq", "first_off", "length", "count", "psh", "idle", "mss")
+
+    def __init__(self, tp: TcpConn) -> None:
+        self.tp = tp
+        self.count = 0
+        self.first_seq = self.first_off = self.length = 0
+        self.psh = False
+        self.idle = False
+        self.mss = 0
+
+    def add(self, seq: int, end: int, flags: int, off: int, now: float) -> None:
+        tp = self.tp
+        length = seq_sub(end, seq)
+        if self.count and self.length + length > tp.gso_max_size:
+            self.flush(now)
+        if self.count and length != self.mss:
+            self.flush(now)
+        if not self.count:
+            self.first_seq, self.first_off, self.length, self.psh, self.mss = seq, off, 0, False, length
+            self.idle = tcp_packets_in_flight(tp) == 0
+        _new_data_sent(tp, seq, end, flags, length, now)
+        self.count += 1
+        self.length += length
+        if flags & PSH:
+            self.psh = True
+            self.flush(now)  # a push ends the super-segment (it carries PSH on its last segment)
+
+    def flush(self, now: float) -> None:
+        if not self.count:
+            return
+        tp = self.tp
+        flags = ACK | (PSH if self.psh else 0)
+        payload = _wq_bytes(tp, self.first_off, self.length)
+        _xmit(tp, tcp_make_segment(tp, self.first_seq, flags, payload, now, pcount=self.count, gso_size=self.mss,
+                                   idle=self.idle))
+        self.count = 0
 
 
 def _cwnd_validate(tp: TcpConn, is_cwnd_limited: bool, now: float) -> None:

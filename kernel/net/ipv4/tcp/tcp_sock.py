@@ -292,6 +292,9 @@ def _tcp_route(sk: TcpSock) -> Any:
     return rt
 
 
+GSO_MAX_PAYLOAD = 65535 - 20 - 60  # an IPv4 total length with the largest headers
+
+
 def tcp_build_skb(seg: TcpSegment, saddr: int, daddr: int) -> SkBuff:
     """The segment written straight into a new skb, CHECKSUM_PARTIAL (tcp_v4_send_check: the field holds
     the pseudo-header sum; the device or skb_checksum_help completes it -- see kernel.net.core.skbuff)."""
@@ -330,6 +333,11 @@ def tcp_transmit(sk: TcpSock, seg: TcpSegment) -> int:
     skb = tcp_build_skb(seg, saddr, sk.inet_daddr)
     skb.sk = sk
     df = _ip_dont_fragment(sk)
+    dev = rt.dev
+    # TSO (sk_can_gso): the device carries super-segments and no qdisc wants real segments
+    tp = sk.tp
+    if tp is not None:
+        tp.gso_max_size = GSO_MAX_PAYLOAD if dev.tso and dev.qdisc is None else 0
     if seg.gso_size:
         skb.gso_size = seg.gso_size
         skb.gso_segs = -(-len(seg.payload) // seg.gso_size)
@@ -377,8 +385,6 @@ def tcp_kick(sk: TcpSock) -> None:
                 break
             if tp.outbox:
                 out, tp.outbox = tp.outbox, []
-                if len(out) > 1:
-                    out = _tso(sk, tp, out)
                 for seg in out:
                     tcp_transmit(sk, seg)
             if tp.events:
@@ -391,18 +397,6 @@ def tcp_kick(sk: TcpSock) -> None:
     finally:
         sk.kicking = False
     tcp_arm_timer(sk)
-
-
-def _tso(sk: TcpSock, tp: TcpConn, out: list[TcpSegment]) -> list[TcpSegment]:
-    """sk_can_gso: through a device with tso and no qdisc, runs of full-sized segments go as
-    super-segments (kernel/net/ipv4/tcp_offload.py)."""
-    rt = sk.sk_dst_cache
-    dev = getattr(rt, "dev", None)
-    if dev is None or not dev.tso or dev.qdisc is not None:
-        return out
-    from kernel.net.ipv4.tcp_offload import tso_merge
-
-    return tso_merge(out, tp.mss_cache)
 
 
 def tcp_arm_timer(sk: TcpSock) -> None:
