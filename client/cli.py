@@ -1113,7 +1113,13 @@ def cmd_tool(command: str, target: str, token: str | None, words: list[str], out
         parser.add_argument("-w", dest="timeout", type=float, default=5.0)
         parser.add_argument("where", nargs="+", metavar="[HOST] PORT")
     ns = parser.parse_args(words)
-    net = client.connect(target, **({"token": token} if token else {}))
+    access = lab.lab_access(target)  # a host of a running lab: its TLS files and token
+    if access is not None:
+        token = token or access.token
+    extra: dict[str, Any] = {"token": token} if token else {}
+    if access is not None and access.tls is not None:
+        extra["tls"] = access.tls
+    net = client.connect(target, **extra)
     try:
         if command == "ping":
             got, _ = lab.ping(net, ns.dst, out, count=ns.count, interval=ns.interval, timeout=ns.timeout,
@@ -1144,7 +1150,16 @@ def cmd_tool(command: str, target: str, token: str | None, words: list[str], out
 # --- main -------------------------------------------------------------------------------------
 
 def connect(target: str, token: str | None) -> tuple[grpc.Channel, Admin]:
-    channel = grpc.insecure_channel(target)
+    """The admin channel to ``target``: a host of a running lab gets the lab's TLS files and its token
+    (unless --token names one), anything else plaintext."""
+    from client.lab import lab_access
+
+    access = lab_access(target)
+    if access is not None:
+        channel = access.channel(target)
+        token = token or access.token
+    else:
+        channel = grpc.insecure_channel(target)
     metadata: tuple[tuple[str, str], ...] = (("authorization", f"Bearer {token}"),) if token else ()
     return channel, Admin(hp_grpc.HostStub(channel), metadata)
 

@@ -340,6 +340,44 @@ def lab_down(name: str | None, out: IO[str], err: IO[str], *, quiet: bool = Fals
     return 0
 
 
+class LabAccess:
+    """How the CLI reaches one host of a running lab: its token and the lab's TLS files (from the
+    topology file the lab state names), for an admin channel or ``client.connect``."""
+
+    def __init__(self, topo: Any, host: str) -> None:
+        auth = LabAuth(topo)
+        self.host = host
+        self.token: str | None = auth.tokens.get(host)
+        self.credentials: Any = auth.credentials  # grpc.ChannelCredentials or None (plaintext)
+        self.tls: Any = lab_tls_config(topo)  # client.TlsConfig or None
+
+    def channel(self, api: str) -> Any:
+        return _open_channel(api, self.credentials)
+
+
+def lab_access(api: str) -> LabAccess | None:
+    """The access to ``api`` when it is a host of a running lab (None otherwise, or when the lab's
+    topology file can no longer be read)."""
+    try:
+        paths = sorted(state_dir().glob("*.json"))
+    except OSError:
+        return None
+    for path in paths:
+        try:
+            state = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        for name, h in dict(state.get("hosts", {})).items():
+            if h.get("api") == api:
+                try:
+                    from server.topology import load_topology
+
+                    return LabAccess(load_topology(state["topology"]), name)
+                except Exception:  # noqa: BLE001  (a moved or edited file: plaintext, no token)
+                    return None
+    return None
+
+
 def host_api(endpoint_host: str, lab: str | None = None) -> str | None:
     """The API address of a host of the running lab (None when no lab names it)."""
     try:

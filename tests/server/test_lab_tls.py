@@ -218,3 +218,20 @@ def test_link_to_a_daemon_trusting_another_ca_stays_down(lab: dict[str, Any]) ->
             p.terminate()
         for p in procs:
             p.wait(timeout=15)
+
+
+def test_cli_reaches_a_tls_lab_with_its_files(lab: dict[str, Any]) -> None:
+    """`socketlab` admin commands, tools and `link set HOST:NIC` find a running lab's TLS files (and
+    tokens) from its state, as `lab status` does."""
+    from client import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    assert cli.main(["--target", lab["a"], "ip", "addr"], out=out, err=err) == 0, err.getvalue()
+    assert "10.9.0.1/24" in out.getvalue()
+    out = io.StringIO()
+    assert cli.main(["--target", lab["a"], "ping", "-c", "1", "-W", "10", "10.9.0.2"], out=out, err=err) == 0, \
+        err.getvalue()
+    assert "1 received" in out.getvalue() or "1 packets received" in out.getvalue(), out.getvalue()
+    out = io.StringIO()
+    assert cli.main(["link", "set", "a:eth0", "delay", "1ms"], out=out, err=err) == 0, err.getvalue()
+    assert cli.main(["link", "set", "a:eth0", "delay", "0ms"], out=io.StringIO(), err=err) == 0, err.getvalue()
