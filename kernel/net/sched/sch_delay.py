@@ -26,17 +26,13 @@ from kernel.net.core.skbuff import SkBuff
 from kernel.net.sched.sch_generic import NET_XMIT_DROP, NET_XMIT_SUCCESS, QdiscStats, qdisc_xmit
 
 
-class DelayQdisc:
-    """netem delay DELAY limit LIMIT, with a virtual-time watchdog."""
+class Tfifo:
+    """netem's tfifo and qdisc watchdog: frames sorted by time_to_send (ties in arrival order), one
+    clock timer at the earliest; when it fires every frame that is due leaves through qdisc_xmit, in
+    order.  DelayQdisc and sch_netem.NetemQdisc queue through ``tfifo_enqueue``."""
 
-    kind = "netem"
-
-    def __init__(self, clock: Clock, delay: float, limit: int = 1000) -> None:
-        if delay < 0 or limit < 0:
-            raise ValueError("delay and limit are non-negative")
+    def __init__(self, clock: Clock) -> None:
         self.clock = clock
-        self.delay = delay
-        self.limit = limit
         self.stats = QdiscStats()
         self._queue: list[tuple[float, int, SkBuff, NetDevice]] = []
         self._seq = itertools.count()
@@ -46,17 +42,11 @@ class DelayQdisc:
     def __len__(self) -> int:
         return len(self._queue)
 
-    def enqueue(self, skb: SkBuff, dev: NetDevice) -> int:
-        if len(self._queue) >= self.limit:
-            self.stats.drops += 1
-            skb.free()
-            return NET_XMIT_DROP
-        when = self.clock.now() + self.delay
+    def tfifo_enqueue(self, when: float, skb: SkBuff, dev: NetDevice) -> None:
         heapq.heappush(self._queue, (when, next(self._seq), skb, dev))
-        self.stats.qlen += 1
+        self.stats.qlen = len(self._queue)
         self.stats.backlog += skb.len
         self._arm()
-        return NET_XMIT_SUCCESS
 
     def _arm(self) -> None:
         """qdisc_watchdog_schedule: one timer, at the earliest time_to_send."""
@@ -76,10 +66,15 @@ class DelayQdisc:
         now = self.clock.now()
         while self._queue and self._queue[0][0] <= now:
             _, _, skb, dev = heapq.heappop(self._queue)
-            self.stats.qlen -= 1
+            self.stats.qlen = len(self._queue)
             self.stats.backlog -= skb.len
             qdisc_xmit(self, skb, dev)
+        if not self._queue:
+            self.drained()
         self._arm()
+
+    def drained(self) -> None:
+        """The queue emptied (a subclass forgets what it kept about the tail)."""
 
     def reset(self, dev: Any = None) -> None:
         """qdisc_reset: purge every queued frame (not counted as drops, as on Linux) and stop the watchdog."""
@@ -90,3 +85,25 @@ class DelayQdisc:
             _, _, skb, _ = heapq.heappop(self._queue)
             skb.free()
         self.stats.qlen = self.stats.backlog = 0
+        self.drained()
+
+
+class DelayQdisc(Tfifo):
+    """netem delay DELAY limit LIMIT, with a virtual-time watchdog."""
+
+    kind = "netem"
+
+    def __init__(self, clock: Clock, delay: float, limit: int = 1000) -> None:
+        if delay < 0 or limit < 0:
+            raise ValueError("delay and limit are non-negative")
+        super().__init__(clock)
+        self.delay = delay
+        self.limit = limit
+
+    def enqueue(self, skb: SkBuff, dev: NetDevice) -> int:
+        if len(self._queue) >= self.limit:
+            self.stats.drops += 1
+            skb.free()
+            return NET_XMIT_DROP
+        self.tfifo_enqueue(self.clock.now() + self.delay, skb, dev)
+        return NET_XMIT_SUCCESS

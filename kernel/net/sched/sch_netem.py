@@ -47,18 +47,17 @@ global random module: time comes from ``clock``, chance from ``rng``.
 """
 from __future__ import annotations
 
-import heapq
-import itertools
 import math
 import re
 from dataclasses import asdict, dataclass, fields, replace
 from statistics import NormalDist
 from typing import Any
 
-from kernel.clock import Clock, TimerHandle
+from kernel.clock import Clock
 from kernel.net.core.dev import NetDevice
 from kernel.net.core.skbuff import SkBuff, skb_checksum_help
-from kernel.net.sched.sch_generic import NET_XMIT_DROP, NET_XMIT_SUCCESS, QdiscStats, qdisc_xmit
+from kernel.net.sched.sch_delay import Tfifo
+from kernel.net.sched.sch_generic import NET_XMIT_DROP, NET_XMIT_SUCCESS, qdisc_xmit
 
 DISTRIBUTIONS = ("uniform", "normal", "pareto", "paretonormal")
 _NORMAL = NormalDist()
@@ -325,8 +324,8 @@ class CorrelatedUniform:
 GOOD_STATE, BAD_STATE = 1, 2
 
 
-class NetemQdisc:
-    """tc qdisc ... netem PARAMS: see the module docstring."""
+class NetemQdisc(Tfifo):
+    """tc qdisc ... netem PARAMS: see the module docstring (the queue is sch_delay's Tfifo)."""
 
     kind = "netem"
 
@@ -334,14 +333,9 @@ class NetemQdisc:
         params = params or NetemParams()
         if limit is not None:
             params = replace(params, limit=limit)
-        self.clock = clock
+        super().__init__(clock)
         self.rng = rng
-        self.stats = QdiscStats()
         self.lost = self.duplicated = self.reordered = self.corrupted = 0
-        self._queue: list[tuple[float, int, SkBuff, NetDevice]] = []
-        self._seq = itertools.count()
-        self._watchdog: TimerHandle | None = None
-        self._watchdog_at = 0.0
         self._last_send = -math.inf  # the tail's time_to_send (the rate's reference point)
         self.params = params
         self.change(params)
@@ -455,50 +449,14 @@ class NetemQdisc:
             if when <= now and not self._queue:
                 qdisc_xmit(self, skb, dev)  # nothing waits and nothing delays it: it leaves at once
                 return NET_XMIT_SUCCESS
-            heapq.heappush(self._queue, (when, next(self._seq), skb, dev))
             self._last_send = max(self._last_send, when)
+            self.tfifo_enqueue(when, skb, dev)
+            return NET_XMIT_SUCCESS
         else:
             self._counter = 0
             self.reordered += 1
             qdisc_xmit(self, skb, dev)  # __qdisc_enqueue_head: ahead of every queued frame, sent now
             return NET_XMIT_SUCCESS
-        self.stats.qlen = len(self._queue)
-        self.stats.backlog += skb.len
-        self._arm()
-        return NET_XMIT_SUCCESS
 
-    def _arm(self) -> None:
-        """qdisc_watchdog_schedule: one timer, at the earliest time_to_send."""
-        if not self._queue:
-            return
-        first = self._queue[0][0]
-        if self._watchdog is not None and self._watchdog_at <= first:
-            return
-        if self._watchdog is not None:
-            self._watchdog.cancel()
-        self._watchdog_at = first
-        self._watchdog = self.clock.call_at(first, self._dequeue)
-
-    def _dequeue(self) -> None:
-        """The watchdog fired: every frame that is due leaves, in send-time order; re-arm for the rest."""
-        self._watchdog = None
-        now = self.clock.now()
-        while self._queue and self._queue[0][0] <= now:
-            _, _, skb, dev = heapq.heappop(self._queue)
-            self.stats.qlen = len(self._queue)
-            self.stats.backlog -= skb.len
-            qdisc_xmit(self, skb, dev)
-        if not self._queue:
-            self._last_send = -math.inf
-        self._arm()
-
-    def reset(self, dev: Any = None) -> None:
-        """qdisc_reset: purge every queued frame and stop the watchdog."""
-        if self._watchdog is not None:
-            self._watchdog.cancel()
-            self._watchdog = None
-        while self._queue:
-            _, _, skb, _ = heapq.heappop(self._queue)
-            skb.free()
-        self.stats.qlen = self.stats.backlog = 0
-        self._last_send = -math.inf
+    def drained(self) -> None:
+        self._last_send = -math.inf  # the rate's reference point goes with the last queued frame
