@@ -396,6 +396,12 @@ def tcp_kick(sk: TcpSock) -> None:
                 break
     finally:
         sk.kicking = False
+    tp = sk.tp
+    if tp is not None and sk.tw is None:
+        # the core grows the buffers in its params (tcp_sndbuf_expand, DRS's tcp_rcv_space_adjust); Linux
+        # writes sk_sndbuf / sk_rcvbuf themselves, which SO_SNDBUF / SO_RCVBUF report
+        sk.sk_sndbuf = tp.params.sndbuf
+        sk.sk_rcvbuf = tp.params.rcvbuf
     tcp_arm_timer(sk)
 
 
