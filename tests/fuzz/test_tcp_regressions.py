@@ -1,22 +1,22 @@
-"""Strict-xfail repros of the emulated-kernel TCP mismatches tests/fuzz/tcp_machine.py found (issue #7).
+"""Repros of the emulated-kernel TCP mismatches tests/fuzz/tcp_machine.py found (issue #7).
 
 Each runs the same few calls on the host kernel (the reference, asserted
 first: the test breaks if Linux stops behaving so) and on ``client.local()``,
-and asserts they agree.  The reason is tcp_machine.TCP_KNOWN_BUGS's line;
-when the kernel is fixed the test XPASSes (strict: a failure), and the entry
-and its guard in tcp_machine.py go.
+and asserts they agree.  While a bug is open its test is a strict xfail whose
+reason is tcp_machine.TCP_KNOWN_BUGS's line; when the kernel is fixed the test
+XPASSes (strict: a failure), and the marker, the entry and its guard in
+tcp_machine.py go.
 """
 from __future__ import annotations
 
 import errno
 import select
 import socket
+import struct
 from typing import Any
 
-import pytest
-
 from .machine import HostNet, local_net
-from .tcp_machine import TCP_KNOWN_BUGS, TcpSide
+from .tcp_machine import TcpSide
 
 TCP_NOTSENT_LOWAT = 25
 
@@ -67,8 +67,8 @@ def _failed_blocking_connect_poll(net: Any, linux: bool) -> list[Any]:
     return out
 
 
-@pytest.mark.xfail(strict=True, reason=TCP_KNOWN_BUGS["disconnect-write-seq"])
 def test_failed_blocking_connect_then_notsent_lowat_poll() -> None:
+    """tcp_disconnect moves write_seq max_window + 2 past snd_nxt: with TCP_NOTSENT_LOWAT no POLLOUT."""
     want, got = _both(_failed_blocking_connect_poll)
     assert want == ["ECONNREFUSED", "0x114", "0x10"]
     assert got == want
@@ -83,8 +83,8 @@ def _failed_blocking_connect_maxseg(net: Any, linux: bool) -> list[Any]:
     return out
 
 
-@pytest.mark.xfail(strict=True, reason=TCP_KNOWN_BUGS["disconnect-mss-cache"])
 def test_failed_blocking_connect_keeps_mss_cache() -> None:
+    """tcp_disconnect keeps the tcp_sock: TCP_MAXSEG gives tcp_connect_init's mss_cache (536 - 12)."""
     want, got = _both(_failed_blocking_connect_maxseg)
     assert want == ["EINPROGRESS", 524, "ECONNREFUSED", 524]
     assert got == want
@@ -99,10 +99,59 @@ def _listener_shut_rd_poll(net: Any, linux: bool) -> list[Any]:
         return [before, hex(_poll(net, s, linux))]
 
 
-@pytest.mark.xfail(strict=True, reason=TCP_KNOWN_BUGS["disconnect-write-seq"])
 def test_listener_shut_rd_then_notsent_lowat_poll() -> None:
+    """inet_shutdown(SHUT_RD) of a listener runs tcp_disconnect: write_seq 0 -> 2, snd_nxt 0."""
     want, got = _both(_listener_shut_rd_poll)
     assert want == ["0x114", "0x10"]
+    assert got == want
+
+
+def _disconnect_forgets_user_mss(net: Any, linux: bool) -> list[Any]:
+    out: list[Any] = []
+    lst = net.socket(socket.AF_INET, socket.SOCK_STREAM)
+    lst.bind(("127.0.0.1", 0))
+    lst.listen(1)
+    with lst, net.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(6, 2, 1000)
+        out.append(s.getsockopt(6, 2))
+        out.append(errno.errorcode.get(s.connect_ex(("127.0.0.1", 1)), 0))
+        out.append(s.getsockopt(6, 2))
+        info = s.getsockopt(6, socket.TCP_INFO, 104)
+        out.append(struct.unpack_from("4I", info, 8)[2:])  # tcpi_snd_mss, tcpi_rcv_mss
+        out.append(s.connect_ex(lst.getsockname()))
+        a, _ = lst.accept()
+        with a:
+            out.append(a.getsockopt(6, 2) > 1000)  # the SYN announced no clamp
+    return out
+
+
+def test_disconnect_clears_user_mss_keeps_mss_cache() -> None:
+    """tcp_disconnect clears tp->rx_opt (TCP_MAXSEG's user_mss too) but keeps mss_cache; rcv_mss -> 88."""
+    want, got = _both(_disconnect_forgets_user_mss)
+    assert want == [1000, "ECONNREFUSED", 988, (988, 88), 0, True]
+    assert got == want
+
+
+def _second_disconnect_gap(net: Any, linux: bool) -> list[Any]:
+    out: list[Any] = []
+    with net.socket(socket.AF_INET, socket.SOCK_STREAM | socket.SOCK_NONBLOCK) as s:
+        out.append(errno.errorcode.get(s.connect_ex(("127.0.0.1", 1)), 0))
+        out.append(errno.errorcode.get(s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR), 0))
+        s.setsockopt(6, TCP_NOTSENT_LOWAT, 1)
+        out.append(hex(_poll(net, s, linux)))
+        out.append(errno.errorcode.get(s.connect_ex(("127.0.0.1", 1)), 0))  # sock_error: tcp_disconnect
+        out.append(hex(_poll(net, s, linux)))
+        s.setsockopt(6, TCP_NOTSENT_LOWAT, 5)
+        out.append(hex(_poll(net, s, linux)))
+        out.append(s.getsockopt(6, 2))
+    return out
+
+
+def test_nonblocking_refused_then_connect_again_disconnects() -> None:
+    """A second connect() of a refused nonblocking socket is ECONNABORTED through tcp_disconnect: the
+    two-byte gap (POLLOUT only for a notsent_lowat above 2 << 1) and the kept mss_cache."""
+    want, got = _both(_second_disconnect_gap)
+    assert want == ["EINPROGRESS", "ECONNREFUSED", "0x2155", "ECONNABORTED", "0x10", "0x114", 524]
     assert got == want
 
 

@@ -530,7 +530,9 @@ def tcp_v4_connect(sk: InetSock, addr: bytes) -> int:
     fl4.sport = sk.inet_sport
     sk.sk_dst_cache = rt
     _set_dst_mtu(sk, rt)
-    iss = getattr(sk, "tw_reuse_isn", 0) or secure_tcp_seq(net, sk.inet_saddr, daddr, sk.inet_sport, dport)
+    # tcp_twsk_unique's ISN, else the write_seq a tcp_disconnect left, else a fresh one (write_seq 0)
+    iss = (getattr(sk, "tw_reuse_isn", 0) or sk.tcp_kept.write_seq
+           or secure_tcp_seq(net, sk.inet_saddr, daddr, sk.inet_sport, dport))
     if hasattr(sk, "tw_reuse_isn"):
         del sk.tw_reuse_isn  # type: ignore[attr-defined]
     ts_off = secure_tcp_ts_off(net, sk.inet_saddr, daddr) if sk.tcp_params.timestamps == 1 else 0
