@@ -18,6 +18,7 @@ from typing import Any
 from .machine import HostNet, local_net
 from .tcp_machine import TcpSide
 
+TCP_QUICKACK = 12
 TCP_NOTSENT_LOWAT = 25
 
 
@@ -202,4 +203,63 @@ def test_msg_more_byte_stays_corked_when_peer_data_arrives() -> None:
     does not push pending frames: a MSG_MORE byte stays queued (found by the TCP stateful fuzzer in CI)."""
     want, got = _both(_more_then_peer_data)
     assert want == ["0x104", "0x145"]
+    assert got == want
+
+
+def _quickack_off_before_connect(net: Any, linux: bool) -> list[Any]:
+    out: list[Any] = []
+    with net.socket(socket.AF_INET, socket.SOCK_STREAM) as lst:
+        lst.setsockopt(6, TCP_QUICKACK, 0)
+        lst.bind(("127.0.0.1", 0))
+        lst.listen(0)
+        out.append(lst.getsockopt(6, TCP_QUICKACK))
+        with net.socket(socket.AF_INET, socket.SOCK_STREAM) as c:
+            c.setsockopt(6, TCP_QUICKACK, 0)
+            out.append(c.getsockopt(6, TCP_QUICKACK))
+            out.append(c.connect_ex(lst.getsockname()))
+            out += [hex(_poll(net, lst, linux)), hex(_poll(net, c, linux)), c.getsockopt(6, TCP_QUICKACK)]
+        with net.socket(socket.AF_INET, socket.SOCK_STREAM) as c:
+            c.setsockopt(6, TCP_QUICKACK, 0)
+            out.append(errno.errorcode.get(c.connect_ex(("127.0.0.1", 1)), 0))
+            out.append(c.getsockopt(6, TCP_QUICKACK))
+    return out
+
+
+def test_quickack_off_before_connect_delays_the_handshake_ack() -> None:
+    """TCP_QUICKACK 0 before connect is pingpong mode in SYN-SENT: tcp_rcv_synsent_state_process delays the
+    handshake's last ACK (the listener has nothing to accept yet) and enters quickack mode (reads 1 after);
+    listen and tcp_disconnect run inet_csk_delack_init (reads 1)  (found by the TCP stateful fuzzer)."""
+    want, got = _both(_quickack_off_before_connect)
+    assert want == [1, 0, 0, "0x0", "0x104", 1, "ECONNREFUSED", 1]
+    assert got == want
+
+
+def _closed_child_bind(net: Any, linux: bool) -> list[Any]:
+    out: list[Any] = []
+    with net.socket(socket.AF_INET, socket.SOCK_STREAM) as lst:
+        lst.bind(("127.0.0.1", 0))
+        lst.listen(0)
+        port = lst.getsockname()[1]
+        c = net.socket(socket.AF_INET, socket.SOCK_STREAM)
+        c.connect(("127.0.0.1", port))
+        c.close()
+        a, _ = lst.accept()
+        with a:
+            a.shutdown(socket.SHUT_WR)  # LAST-ACK, then CLOSE: tcp_set_state puts the port
+            for addr in (("0.0.0.0", port), ("0.0.0.0", 0)):
+                try:
+                    a.bind(addr)
+                    out.append("ok")
+                except OSError as exc:
+                    out.append(errno.errorcode[exc.errno])
+                name = a.getsockname()
+                out.append((name[0], name[1] == port))
+    return out
+
+
+def test_accepted_child_does_not_inherit_the_port_lock() -> None:
+    """sk_clone_lock clears SOCK_BINDPORT_LOCK: a closed child's port goes (inet_num 0), so bind() is allowed
+    again -- EADDRINUSE on the listener's port, a fresh port for 0  (found by the TCP stateful fuzzer)."""
+    want, got = _both(_closed_child_bind)
+    assert want == ["EADDRINUSE", ("0.0.0.0", True), "ok", ("0.0.0.0", False)]
     assert got == want

@@ -212,6 +212,7 @@ def inet_csk_listen_start(sk: InetSock) -> int:
     """inet_csk_listen_start: LISTEN, the port checked again (or an ephemeral one), hashed."""
     assert isinstance(sk, TcpSock)
     sk.sk_ack_backlog = 0
+    sk.tcp_pingpong = False  # type: ignore[attr-defined]  # inet_csk_delack_init: TCP_QUICKACK reads 1 again
     old = sk.sk_state
     sk.sk_state = TCP_LISTEN
     err = inet_csk_get_port(sk, sk.inet_num)

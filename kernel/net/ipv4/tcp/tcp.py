@@ -519,6 +519,7 @@ def tcp_disconnect(sk: TcpSock, flags: int) -> int:
     # the next ISS lies past anything the old connection's peer may still accept
     kept.write_seq = seq_add(kept.write_seq, kept.max_window + 2) or 1
     kept.rcv_mss = TCP_MIN_MSS
+    sk.tcp_pingpong = False  # type: ignore[attr-defined]  # inet_csk_delack_init
     sk.sk_state = TCP_CLOSE
     sk.tp = None
     sk.tcp_params.user_mss = 0  # memset(&tp->rx_opt): TCP_MAXSEG's value goes too
