@@ -165,3 +165,17 @@ async def test_refused_connect_keeps_the_sequence_gap_and_the_next_iss(rig: Any)
     await rig.ok("connect", fd=cfd, addr=sin(LO, 7003))
     assert sk.tp is not None and sk.tp.iss == kept
     await rig.ok("accept", fd=lfd)
+
+
+async def test_quickack_off_before_connect_delays_the_last_handshake_ack_by_delack_max(rig: Any) -> None:
+    """TCP_QUICKACK 0 before connect: tcp_rcv_synsent_state_process saves the handshake's last ACK and arms
+    the delayed-ACK timer at TCP_DELACK_MAX (200 ms; the host: nothing to accept at 150 ms, a child at 250)."""
+    lfd = await listener(rig, 7004)
+    cfd = await tcp(rig)
+    await rig.ok("setsockopt", fd=cfd, level=uapi.SOL_TCP, optname=uapi.TCP_QUICKACK, optval=struct.pack("<i", 0))
+    await rig.ok("connect", fd=cfd, addr=sin(LO, 7004))
+    lsk = rig.sk(lfd)
+    await rig.advance(0.15)
+    assert not lsk.icsk_accept_queue
+    await rig.advance(0.1)
+    assert len(lsk.icsk_accept_queue) == 1
