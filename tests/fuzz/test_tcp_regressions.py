@@ -263,3 +263,25 @@ def test_accepted_child_does_not_inherit_the_port_lock() -> None:
     want, got = _both(_closed_child_bind)
     assert want == ["EADDRINUSE", ("0.0.0.0", True), "ok", ("0.0.0.0", False)]
     assert got == want
+
+
+def _listener_closed_under_a_request(net: Any, linux: bool) -> list[Any]:
+    out: list[Any] = []
+    lst = net.socket(socket.AF_INET, socket.SOCK_STREAM)
+    lst.bind(("127.0.0.1", 0))
+    lst.listen(0)
+    with net.socket(socket.AF_INET, socket.SOCK_STREAM) as c:
+        c.setsockopt(6, TCP_QUICKACK, 0)  # the handshake's last ACK waits: the child stays a request
+        out.append(c.connect_ex(lst.getsockname()))
+        lst.close()
+        out.append(hex(_poll(net, c, linux)))
+        out.append(errno.errorcode.get(c.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR), 0))
+    return out
+
+
+def test_closing_a_listener_drops_its_requests_silently() -> None:
+    """inet_csk_listen_stop resets only accept-queue children; a SYN-RECV request goes without a RST (the
+    client hears one when its delayed ACK finds no socket)  (found by the TCP stateful fuzzer)."""
+    want, got = _both(_listener_closed_under_a_request)
+    assert want == [0, "0x104", 0]
+    assert got == want

@@ -179,3 +179,17 @@ async def test_quickack_off_before_connect_delays_the_last_handshake_ack_by_dela
     assert not lsk.icsk_accept_queue
     await rig.advance(0.1)
     assert len(lsk.icsk_accept_queue) == 1
+
+
+async def test_closing_a_listener_drops_a_request_silently_then_its_ack_is_reset(rig: Any) -> None:
+    """inet_csk_listen_stop leaves a SYN-RECV request's peer alone; the peer's delayed handshake ACK then
+    finds no socket and draws a RST (the host: 0x104 at once, ECONNRESET after 300 ms)."""
+    lfd = await listener(rig, 7005)
+    cfd = await tcp(rig)
+    await rig.ok("setsockopt", fd=cfd, level=uapi.SOL_TCP, optname=uapi.TCP_QUICKACK, optval=struct.pack("<i", 0))
+    await rig.ok("connect", fd=cfd, addr=sin(LO, 7005))
+    await rig.ok("close", fd=lfd)
+    csk = rig.sk(cfd)
+    assert csk.sk_err == 0 and csk.sk_state != TCP_CLOSE
+    await rig.advance(0.25)
+    assert csk.sk_state == TCP_CLOSE and csk.sk_err == uapi.ECONNRESET
