@@ -285,3 +285,30 @@ def test_closing_a_listener_drops_its_requests_silently() -> None:
     want, got = _both(_listener_closed_under_a_request)
     assert want == [0, "0x104", 0]
     assert got == want
+
+
+def _rcvlowat_caps_and_grows(net: Any, linux: bool) -> list[Any]:
+    def probe(s: Any, v: int) -> tuple[int, int, int, int]:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, v)
+        return (v, s.getsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT),
+                s.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF), s.getsockopt(6, 10))  # TCP_WINDOW_CLAMP
+
+    out: list[Any] = []
+    with net.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        out.append([probe(s, v) for v in (100, 100000, -1, 0)])
+    with net.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 10000)
+        out.append([probe(s, v) for v in (100, 6000, -1)])
+    lst, c, a = _pair(net)
+    with lst, c, a:
+        out.append((c.getsockopt(6, 10), [probe(c, v) for v in (100, 100000, -1)]))
+    return out
+
+
+def test_tcp_rcvlowat_is_capped_and_grows_the_receive_buffer() -> None:
+    """tcp_set_rcvlowat: at most half of tcp_rmem[2] (half of sk_rcvbuf once SO_RCVBUF locked it), and unless
+    locked sk_rcvbuf grows to hold a window of that many bytes, a set window_clamp with it  (found by the TCP
+    stateful fuzzer: SO_RCVLOWAT -1 read back INT_MAX)."""
+    want, got = _both(_rcvlowat_caps_and_grows)
+    assert want[0][0][:2] == (100, 100) and want[0][2][1] < 2**31 - 1 and want[1][2][1] == 10000
+    assert got == want

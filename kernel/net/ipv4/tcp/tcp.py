@@ -63,6 +63,7 @@ from kernel.net.sock import (
     SOCK_KEEPOPEN,
     SOCK_LINGER,
     SOCK_MIN_RCVBUF,
+    SOCK_RCVBUF_LOCK,
     SOCK_URGINLINE,
     SS_CONNECTING,
     SS_DISCONNECTING,
@@ -654,8 +655,21 @@ def tcp_sock_opt_changed(sk: TcpSock, optname: int) -> None:
         _set_param(sk, "rcvbuf_locked", True)
     elif optname == uapi.SO_OOBINLINE:
         _set_param(sk, "oobinline", sk.sock_flag(SOCK_URGINLINE))
-    elif optname == uapi.SO_RCVLOWAT:
-        _set_param(sk, "rcvlowat", sk.sk_rcvlowat)
+    elif optname == uapi.SO_RCVLOWAT:  # tcp_set_rcvlowat
+        locked = bool(sk.sk_userlocks & SOCK_RCVBUF_LOCK)
+        cap = (sk.sk_rcvbuf if locked else sk.tcp_params.rmem[2]) >> 1
+        val = min(sk.sk_rcvlowat, cap) or 1
+        sk.sk_rcvlowat = val
+        _set_param(sk, "rcvlowat", val)
+        if not locked:  # room for a window of val bytes: sk_rcvbuf grows, a set window_clamp with it
+            scale = sk.tcp_params.adv_win_scale
+            space = val << -scale if scale <= 0 else (val << scale) // ((1 << scale) - 1)
+            if space > sk.sk_rcvbuf:
+                sk.sk_rcvbuf = space
+                _set_param(sk, "rcvbuf", space)
+                tp = sk.tp
+                if tp is not None and sk.tw is None and tp.window_clamp and tp.window_clamp < val:
+                    tp.window_clamp = val
         if sk.tp is not None and sk.tw is None and sk.tp.receive_queue and len(sk.tp.receive_queue) >= sk.sk_rcvlowat:
             sk.data_ready()  # tcp_set_rcvlowat wakes a reader the new mark satisfies
 
