@@ -243,11 +243,6 @@ async def _listen(proc: Any, a: dict[str, Any]) -> SysReply:
 async def _accept_common(proc: Any, a: dict[str, Any], flags: int) -> SysReply:
     peer = SockaddrBuf(_int(a, "addrlen", uapi.SOCKADDR_STORAGE_SIZE)) if a.get("want_addr", True) else None
     ret = await _net.sys_accept4(proc, _int(a, "fd"), peer, flags)
-    if ret >= 0 and peer is None:
-        # accept without an address buffer made no getname: the child's one-shot peer == 2 view goes
-        sock = _net.sockfd_lookup(proc, ret)
-        if not isinstance(sock, int) and getattr(sock.sk, "accept_getname", False):
-            setattr(sock.sk, "accept_getname", False)  # noqa: B010
     if ret < 0 or peer is None:
         return SysReply(ret)
     return SysReply(ret, addr=peer.data, addrlen=peer.length)

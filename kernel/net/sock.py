@@ -303,7 +303,7 @@ class ProtoOps:
     async def accept(self, proc: Process, sock: Socket, newsock: Socket, flags: int) -> int:
         return sock_no_accept()
 
-    def getname(self, sock: Socket, peer: bool) -> bytes | int:
+    def getname(self, sock: Socket, peer: int) -> bytes | int:
         return sock_no_getname()
 
     def poll(self, sock: Socket) -> int:

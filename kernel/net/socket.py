@@ -276,7 +276,7 @@ async def sys_accept4(proc: Process, fd: int, upeer: SockaddrBuf | None, flags: 
         f.fput()
         return err
     if upeer is not None:
-        name = newsock.ops.getname(newsock, True)
+        name = newsock.ops.getname(newsock, 2)  # do_accept: peer 2, the name even of a child reset meanwhile
         if isinstance(name, int) or upeer.size < 0:  # move_addr_to_user: a negative *addrlen is EINVAL,
             proc.put_unused_fd(newfd)  # after the accept (the connection is taken and closed)
             f.fput()
@@ -301,7 +301,7 @@ async def sys_connect(proc: Process, fd: int, addr: bytes) -> int:
     return await sock.ops.connect(proc, sock, addr, sock.file.f_flags)
 
 
-async def _getname(proc: Process, fd: int, usockaddr: SockaddrBuf, peer: bool) -> int:
+async def _getname(proc: Process, fd: int, usockaddr: SockaddrBuf, peer: int) -> int:
     sock = sockfd_lookup(proc, fd)
     if isinstance(sock, int):
         return sock
@@ -315,11 +315,11 @@ async def _getname(proc: Process, fd: int, usockaddr: SockaddrBuf, peer: bool) -
 
 
 async def sys_getsockname(proc: Process, fd: int, usockaddr: SockaddrBuf) -> int:
-    return await _getname(proc, fd, usockaddr, False)
+    return await _getname(proc, fd, usockaddr, 0)
 
 
 async def sys_getpeername(proc: Process, fd: int, usockaddr: SockaddrBuf) -> int:
-    return await _getname(proc, fd, usockaddr, True)
+    return await _getname(proc, fd, usockaddr, 1)
 
 
 def _nonblock_flags(sock: Socket, flags: int) -> int:

@@ -181,17 +181,7 @@ def _bytes_view(data: bytes) -> Any:
 #: Emulated-kernel TCP mismatches the machine steps around: name -> one line.  Each has a strict-xfail
 #: repro in test_tcp_regressions.py and a signature below (a mismatch that is exactly its symptom
 #: drops the sequence).  Remove the entry when the kernel is fixed (the repro then XPASSes strictly).
-TCP_KNOWN_BUGS: dict[str, str] = {
-    "disconnect-write-seq": (
-        "a failed blocking connect runs tcp_disconnect, which moves write_seq on by max_window + 2 past snd_nxt; "
-        "with TCP_NOTSENT_LOWAT set, tcp_stream_memory_free then says 'not writable' and Linux's poll() has no "
-        "POLLOUT (0x10 only); the emulated socket reports POLLOUT|POLLWRNORM (0x114); the same after "
-        "shutdown(SHUT_RD) of a listener (inet_shutdown -> tcp_disconnect)"),
-    "disconnect-mss-cache": (
-        "after a refused blocking connect (tcp_disconnect) Linux's getsockopt(TCP_MAXSEG) still gives the "
-        "mss_cache tcp_connect_init computed (536 - 12 bytes of timestamps = 524); the emulated socket gives 536 "
-        "(a nonblocking refused connect gives 524 on both)"),
-}
+TCP_KNOWN_BUGS: dict[str, str] = {}
 
 
 class Step:
@@ -275,8 +265,6 @@ class TcpMachine(RuleBasedStateMachine):
         self.listeners: dict[int, int] = {}  # handle -> backlog
         self.lingering: set[int] = set()  # handles with SO_LINGER on
         self.bound: set[int] = set()  # handles bound explicitly (SOCK_BINDPORT_LOCK)
-        self.lowat: set[int] = set()  # handles with TCP_NOTSENT_LOWAT set
-        self.failed_blocking: set[int] = set()  # handles whose blocking connect failed (tcp_disconnect ran)
 
     def make_emulated_net(self) -> Any:
         return local_net()
@@ -506,10 +494,6 @@ class TcpMachine(RuleBasedStateMachine):
             return errno.errorcode.get(rc, rc) if rc else 0
 
         self.with_name(f"connect(h{h}, {to})", h, fn, to=to)
-        rc = self.last[1][0][1] if self.last[0] == "ok" and self.last[1][0][0] == "ok" else None
-        if self.blocking.get(h) and rc not in (0, None, "EINPROGRESS", "EALREADY", "EISCONN"):
-            self.failed_blocking.add(h)
-            self.guard("disconnect-write-seq", h in self.lowat)
 
     @precondition(lambda self: any(self._ready(h, select.POLLIN) for h in self.listeners if h in self.host.socks))
     @rule(target=socks, data=st.data())
@@ -544,11 +528,7 @@ class TcpMachine(RuleBasedStateMachine):
 
     @rule(h=socks, how=st.sampled_from([socket.SHUT_RD, socket.SHUT_WR, socket.SHUT_RDWR, 3]))
     def shutdown(self, h: int, how: int) -> None:
-        listening = h in self.listeners and self._linux_state(h) == 10
         self.both(f"shutdown(h{h}, {how})", lambda side: side.sock(h).shutdown(how))
-        if listening and how in (socket.SHUT_RD, socket.SHUT_RDWR) and self.last[0] == "ok":
-            self.failed_blocking.add(h)  # inet_shutdown ran tcp_disconnect on the listener
-            self.guard("disconnect-write-seq", h in self.lowat)
 
     # --- data ----------------------------------------------------------------------
 
@@ -589,10 +569,7 @@ class TcpMachine(RuleBasedStateMachine):
     def setsockopt(self, h: int, opt: str, data: st.DataObject) -> None:
         level, name, values = OPTS[opt]
         value = data.draw(st.sampled_from(values), label="value")
-        self.guard("disconnect-write-seq", opt == "TCP_NOTSENT_LOWAT" and h in self.failed_blocking)
         self.both(f"setsockopt(h{h}, {opt}, {value!r})", lambda side: side.sock(h).setsockopt(level, name, value))
-        if opt == "TCP_NOTSENT_LOWAT" and self.last[0] == "ok":
-            (self.lowat.add if value else self.lowat.discard)(h)
         if opt == "SO_LINGER" and self.last[0] == "ok":
             if isinstance(value, bytes) and len(value) == 8 and struct.unpack("ii", value)[0]:
                 self.lingering.add(h)
@@ -602,7 +579,6 @@ class TcpMachine(RuleBasedStateMachine):
     @rule(h=socks, opt=st.sampled_from(sorted(set(OPTS) - {"TCP_QUICKACK"}) + sorted(GET_ONLY)))
     def getsockopt(self, h: int, opt: str) -> None:
         level, name = OPTS[opt][:2] if opt in OPTS else GET_ONLY[opt]
-        self.guard("disconnect-mss-cache", opt == "TCP_MAXSEG" and h in self.failed_blocking)
         size = 8 if opt == "SO_LINGER" else 0
 
         def fn(side: TcpSide) -> Any:

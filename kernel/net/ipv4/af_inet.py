@@ -342,13 +342,12 @@ def inet_send_prepare(sk: InetSock) -> int:
 
 # --- the other proto_ops --------------------------------------------------------------
 
-def inet_getname(sock: Socket, peer: bool) -> bytes | int:
+def inet_getname(sock: Socket, peer: int) -> bytes | int:
     sk = inet_sk(sock.sk)
     if peer:
-        accepting = getattr(sk, "accept_getname", False)
-        if accepting:
-            sk.accept_getname = False  # type: ignore[attr-defined]
-        if not sk.inet_dport or (sk.sk_state in (TCP_CLOSE, TCP_SYN_SENT) and not accepting):
+        # peer 1 is getpeername (ENOTCONN once closed); 2 is do_accept's, which names even a child reset
+        # while it waited in the accept queue
+        if not sk.inet_dport or (sk.sk_state in (TCP_CLOSE, TCP_SYN_SENT) and peer == 1):
             return -uapi.ENOTCONN
         return sockaddr_in(sk.inet_daddr, sk.inet_dport)
     addr = sk.inet_rcv_saddr or sk.inet_saddr
@@ -415,7 +414,7 @@ class InetOps(ProtoOps):
     async def connect(self, proc: Process, sock: Socket, addr: bytes, flags: int) -> int:
         return inet_dgram_connect(sock, addr, flags)
 
-    def getname(self, sock: Socket, peer: bool) -> bytes | int:
+    def getname(self, sock: Socket, peer: int) -> bytes | int:
         return inet_getname(sock, peer)
 
     def poll(self, sock: Socket) -> int:
@@ -605,7 +604,6 @@ async def inet_accept(proc: Process, sock: Socket, newsock: Socket, flags: int) 
     newsock.sk = child
     child.sk_socket = newsock
     child.sock_set_flag(SOCK_DEAD, False)
-    child.accept_getname = True  # do_accept's getname(peer=2) sees even a child reset while queued
     newsock.state = SS_CONNECTED
     return 0
 

@@ -335,7 +335,7 @@ def packet_bind_spkt(sock: Socket, addr: bytes) -> int:
     return packet_do_bind(po, spkt_device_name(addr), 0, po.num)
 
 
-def packet_getname(sock: Socket, peer: bool) -> bytes | int:
+def packet_getname(sock: Socket, peer: int) -> bytes | int:
     if peer:
         return -uapi.EOPNOTSUPP
     po = pkt_sk(sock.sk)
@@ -346,7 +346,7 @@ def packet_getname(sock: Socket, peer: bool) -> bytes | int:
     return raw[:SLL_ADDR_OFFSET + len(dev.dev_addr)]
 
 
-def packet_getname_spkt(sock: Socket, peer: bool) -> bytes | int:
+def packet_getname_spkt(sock: Socket, peer: int) -> bytes | int:
     if peer:
         return -uapi.EOPNOTSUPP
     po = pkt_sk(sock.sk)
@@ -793,7 +793,7 @@ class PacketOps(ProtoOps):
     def bind(self, sock: Socket, addr: bytes) -> int:
         return packet_bind(sock, addr)
 
-    def getname(self, sock: Socket, peer: bool) -> bytes | int:
+    def getname(self, sock: Socket, peer: int) -> bytes | int:
         return packet_getname(sock, peer)
 
     def poll(self, sock: Socket) -> int:
@@ -827,7 +827,7 @@ class PacketSpktOps(PacketOps):
     def bind(self, sock: Socket, addr: bytes) -> int:
         return packet_bind_spkt(sock, addr)
 
-    def getname(self, sock: Socket, peer: bool) -> bytes | int:
+    def getname(self, sock: Socket, peer: int) -> bytes | int:
         return packet_getname_spkt(sock, peer)
 
     def setsockopt(self, sock: Socket, level: int, optname: int, optval: bytes) -> int:

@@ -185,7 +185,7 @@ def unix_sender_addr(skb: SkBuff) -> bytes | None:
     return sender.addr if isinstance(sender, UnixSock) else None
 
 
-def unix_getname(sock: Socket, peer: bool) -> bytes | int:
+def unix_getname(sock: Socket, peer: int) -> bytes | int:
     sk: UnixSock | None = unix_sk(sock)
     if peer:
         sk = sk.peer if sk is not None else None
@@ -293,7 +293,7 @@ class UnixOps(ProtoOps):
     def bind(self, sock: Socket, addr: bytes) -> int:
         return unix_bind(sock, addr)
 
-    def getname(self, sock: Socket, peer: bool) -> bytes | int:
+    def getname(self, sock: Socket, peer: int) -> bytes | int:
         return unix_getname(sock, peer)
 
     def socketpair(self, proc: Process, a: Socket, b: Socket) -> int:

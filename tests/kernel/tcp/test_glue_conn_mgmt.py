@@ -2,12 +2,14 @@
 
 - A child reset while on the accept queue is still handed out: do_accept's
   getname(peer=2) reports its address (no ECONNABORTED), then getpeername is
-  ENOTCONN and recv gives ECONNRESET once, then EOF.  accept without an
-  address buffer leaves no trace of that one-shot view.
+  ENOTCONN (peer 1) and recv gives ECONNRESET once, then EOF.  accept without
+  an address buffer makes no getname at all.
 - connect after an AF_UNSPEC disconnect: tcp_connect_init clears the pending
   ECONNRESET the disconnect left, so the new connection carries data.
 - disconnect puts an autobound port (inet_num = 0) but keeps inet_sport:
   getsockname still shows the old port; the next listen/connect autobinds.
+- tcp_disconnect keeps the tcp_sock: the sequence gap it opens (SIOCOUTQ,
+  SIOCOUTQNSD) and the next connect's ISS.
 """
 from __future__ import annotations
 
@@ -144,3 +146,50 @@ async def test_time_wait_leaves_the_socket_fully_shut(rig: Any) -> None:
     reply = await rig.call("poll", fds=[(cfd, 0xFFFF)], timeout_ms=0)
     assert reply.revents[0] & (uapi.POLLRDHUP | uapi.POLLHUP | uapi.POLLIN) == \
         uapi.POLLRDHUP | uapi.POLLHUP | uapi.POLLIN
+
+
+async def test_refused_connect_keeps_the_sequence_gap_and_the_next_iss(rig: Any) -> None:
+    """A refused blocking connect runs tcp_disconnect, which keeps the tcp_sock: write_seq moves max_window + 2
+    past snd_nxt (the host: SIOCOUTQ 3 -- the unacked SYN too -- and SIOCOUTQNSD 2), and the next connect
+    starts its ISS there (tcp_v4_connect picks a fresh one only while write_seq is 0)."""
+    from kernel.net.ipv4.tcp.tcp import tcp_ioctl
+
+    cfd = await tcp(rig)
+    assert await rig.err("connect", fd=cfd, addr=sin(LO, 7003)) == "ECONNREFUSED"
+    sk = rig.sk(cfd)
+    out = [0]
+    assert tcp_ioctl(sk, uapi.SIOCOUTQ, out) == 0 and out[0] == 3
+    assert tcp_ioctl(sk, uapi.SIOCOUTQNSD, out) == 0 and out[0] == 2
+    kept = sk.tcp_kept.write_seq
+    lfd = await listener(rig, 7003)
+    await rig.ok("connect", fd=cfd, addr=sin(LO, 7003))
+    assert sk.tp is not None and sk.tp.iss == kept
+    await rig.ok("accept", fd=lfd)
+
+
+async def test_quickack_off_before_connect_delays_the_last_handshake_ack_by_delack_max(rig: Any) -> None:
+    """TCP_QUICKACK 0 before connect: tcp_rcv_synsent_state_process saves the handshake's last ACK and arms
+    the delayed-ACK timer at TCP_DELACK_MAX (200 ms; the host: nothing to accept at 150 ms, a child at 250)."""
+    lfd = await listener(rig, 7004)
+    cfd = await tcp(rig)
+    await rig.ok("setsockopt", fd=cfd, level=uapi.SOL_TCP, optname=uapi.TCP_QUICKACK, optval=struct.pack("<i", 0))
+    await rig.ok("connect", fd=cfd, addr=sin(LO, 7004))
+    lsk = rig.sk(lfd)
+    await rig.advance(0.15)
+    assert not lsk.icsk_accept_queue
+    await rig.advance(0.1)
+    assert len(lsk.icsk_accept_queue) == 1
+
+
+async def test_closing_a_listener_drops_a_request_silently_then_its_ack_is_reset(rig: Any) -> None:
+    """inet_csk_listen_stop leaves a SYN-RECV request's peer alone; the peer's delayed handshake ACK then
+    finds no socket and draws a RST (the host: 0x104 at once, ECONNRESET after 300 ms)."""
+    lfd = await listener(rig, 7005)
+    cfd = await tcp(rig)
+    await rig.ok("setsockopt", fd=cfd, level=uapi.SOL_TCP, optname=uapi.TCP_QUICKACK, optval=struct.pack("<i", 0))
+    await rig.ok("connect", fd=cfd, addr=sin(LO, 7005))
+    await rig.ok("close", fd=lfd)
+    csk = rig.sk(cfd)
+    assert csk.sk_err == 0 and csk.sk_state != TCP_CLOSE
+    await rig.advance(0.25)
+    assert csk.sk_state == TCP_CLOSE and csk.sk_err == uapi.ECONNRESET

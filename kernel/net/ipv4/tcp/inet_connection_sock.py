@@ -212,6 +212,7 @@ def inet_csk_listen_start(sk: InetSock) -> int:
     """inet_csk_listen_start: LISTEN, the port checked again (or an ephemeral one), hashed."""
     assert isinstance(sk, TcpSock)
     sk.sk_ack_backlog = 0
+    sk.tcp_pingpong = False  # type: ignore[attr-defined]  # inet_csk_delack_init: TCP_QUICKACK reads 1 again
     old = sk.sk_state
     sk.sk_state = TCP_LISTEN
     err = inet_csk_get_port(sk, sk.inet_num)
@@ -252,13 +253,13 @@ def inet_csk_reqsk_queue_drop(lsk: TcpSock, child: TcpSock) -> None:
         child.listener = None
 
 
-def _abort_child(child: TcpSock) -> None:
+def _abort_child(child: TcpSock, send_rst: bool = True) -> None:
     tp = child.tp
     child.sock_set_flag(SOCK_DEAD)
     if tp is not None and tp.state != TCP_CLOSE:
         now = child.host.clock.now()
         tp.orphan = True
-        tp.abort(now)
+        tp.abort(now, send_rst)
         tcp_kick(child)
     from kernel.net.ipv4.tcp.tcp_sock import tcp_done
 
@@ -267,15 +268,21 @@ def _abort_child(child: TcpSock) -> None:
 
 
 def inet_csk_listen_stop(sk: TcpSock) -> None:
-    """inet_csk_listen_stop: abort every child still on the SYN or accept queue; with the listener's
+    """inet_csk_listen_stop: abort every child on the accept queue (inet_child_forget: tcp_disconnect, a
+    RST); a child still on the SYN queue (Linux's request sock) goes silently -- its peer hears a RST only
+    when its next segment (the handshake's ACK, data) finds no socket; with the listener's
     tcp_set_state(TCP_CLOSE) side: out of the listening table, the port put unless bind() locked it,
     blocked accepters woken (EINVAL)."""
     from kernel.net.ipv4.inet_sock import SOCK_BINDPORT_LOCK
 
-    children = list(sk.syn_queue.values()) + list(sk.icsk_accept_queue)
+    requests = list(sk.syn_queue.values())
+    children = list(sk.icsk_accept_queue)
     sk.syn_queue.clear()
     sk.icsk_accept_queue.clear()
     sk.sk_ack_backlog = 0
+    for child in requests:
+        child.listener = None
+        _abort_child(child, send_rst=False)
     for child in children:
         child.listener = None
         _abort_child(child)

@@ -44,7 +44,7 @@ from kernel.net.ipv4.af_inet import ENOIOCTLCMD, InetProto
 from kernel.net.ipv4.inet_sock import SOCK_BINDADDR_LOCK, SOCK_BINDPORT_LOCK, InetSock
 from kernel.net.ipv4.ip_sockglue import ip_getsockopt, ip_recv_error, ip_setsockopt
 from kernel.net.ipv4.tcp.conn import TCP_RTO_MAX, TCP_TIMEOUT_INIT, TcpConn, TcpParams
-from kernel.net.ipv4.tcp.segment import before, seq_sub
+from kernel.net.ipv4.tcp.segment import before, seq_add, seq_sub
 from kernel.net.ipv4.tcp.states import (
     TCP_CLOSE,
     TCP_CLOSE_WAIT,
@@ -63,6 +63,7 @@ from kernel.net.sock import (
     SOCK_KEEPOPEN,
     SOCK_LINGER,
     SOCK_MIN_RCVBUF,
+    SOCK_RCVBUF_LOCK,
     SOCK_URGINLINE,
     SS_CONNECTING,
     SS_DISCONNECTING,
@@ -361,13 +362,12 @@ async def tcp_recvmsg(proc: Process | None, sk: TcpSock, msg: MsgHdr, size: int,
 def tcp_stream_is_writeable(sk: TcpSock, wake: int = 0) -> bool:
     """__sk_stream_is_writeable: wspace >= min_wspace and memory free (TCP_NOTSENT_LOWAT included)."""
     tp = sk.tp
-    if tp is None:
-        return True
-    if not tp.writable():
+    if tp is not None and not tp.writable():
         return False
     lowat = sk.tcp_params.notsent_lowat
     if lowat:
-        notsent = max(0, seq_sub(tp.write_seq, tp.snd_nxt))
+        seqs = tp if tp is not None else sk.tcp_kept
+        notsent = max(0, seq_sub(seqs.write_seq, seqs.snd_nxt))
         return (notsent << wake) < lowat
     return True
 
@@ -435,11 +435,12 @@ def tcp_ioctl(sk: TcpSock, cmd: int, argp: list[int]) -> int:
     elif cmd in (uapi.SIOCOUTQ, uapi.SIOCOUTQNSD):
         if state == TCP_LISTEN:
             return -uapi.EINVAL
-        if tp is None or (1 << state) & TCPF_SYN_STATES:
+        if (1 << state) & TCPF_SYN_STATES:
             answ = 0
         else:
-            end = tp.snd_una if cmd == uapi.SIOCOUTQ else tp.snd_nxt
-            answ = max(0, seq_sub(tp.write_seq, end))
+            seqs = tp if tp is not None else sk.tcp_kept
+            end = seqs.snd_una if cmd == uapi.SIOCOUTQ else seqs.snd_nxt
+            answ = max(0, seq_sub(seqs.write_seq, end))
     else:
         return -ENOIOCTLCMD
     argp[0] = answ
@@ -506,13 +507,23 @@ def tcp_disconnect(sk: TcpSock, flags: int) -> int:
         if stop is not None:
             stop(sk)
     tp = sk.tp
+    kept = sk.tcp_kept
+    if tp is not None:  # struct tcp_sock stays: keep what Linux's tcp_disconnect leaves (TIME-WAIT's too)
+        kept.write_seq, kept.snd_nxt, kept.snd_una = tp.write_seq, tp.snd_nxt, tp.snd_una
+        kept.max_window, kept.mss_cache, kept.pmtu = tp.max_window, tp.mss_cache, tp.pmtu_cookie
+        kept.advmss, kept.rcv_ssthresh, kept.rcv_wnd = tp.advmss, tp.rcv_ssthresh, tp.rcv_wnd
     if tp is not None and sk.tw is None:
         if _need_reset(old) or old == TCP_SYN_SENT:
             sk.sk_err = uapi.ECONNRESET
         tp.disconnect(_now(sk))
         tcp_kick(sk)
+    # the next ISS lies past anything the old connection's peer may still accept
+    kept.write_seq = seq_add(kept.write_seq, kept.max_window + 2) or 1
+    kept.rcv_mss = TCP_MIN_MSS
+    sk.tcp_pingpong = False  # type: ignore[attr-defined]  # inet_csk_delack_init
     sk.sk_state = TCP_CLOSE
     sk.tp = None
+    sk.tcp_params.user_mss = 0  # memset(&tp->rx_opt): TCP_MAXSEG's value goes too
     sk.tw = None
     tcp_kick(sk)  # no connection: the timer goes
     sk.sk_shutdown = 0
@@ -644,8 +655,21 @@ def tcp_sock_opt_changed(sk: TcpSock, optname: int) -> None:
         _set_param(sk, "rcvbuf_locked", True)
     elif optname == uapi.SO_OOBINLINE:
         _set_param(sk, "oobinline", sk.sock_flag(SOCK_URGINLINE))
-    elif optname == uapi.SO_RCVLOWAT:
-        _set_param(sk, "rcvlowat", sk.sk_rcvlowat)
+    elif optname == uapi.SO_RCVLOWAT:  # tcp_set_rcvlowat
+        locked = bool(sk.sk_userlocks & SOCK_RCVBUF_LOCK)
+        cap = (sk.sk_rcvbuf if locked else sk.tcp_params.rmem[2]) >> 1
+        val = min(sk.sk_rcvlowat, cap) or 1
+        sk.sk_rcvlowat = val
+        _set_param(sk, "rcvlowat", val)
+        if not locked:  # room for a window of val bytes: sk_rcvbuf grows, a set window_clamp with it
+            scale = sk.tcp_params.adv_win_scale
+            space = val << -scale if scale <= 0 else (val << scale) // ((1 << scale) - 1)
+            if space > sk.sk_rcvbuf:
+                sk.sk_rcvbuf = space
+                _set_param(sk, "rcvbuf", space)
+                tp = sk.tp
+                if tp is not None and sk.tw is None and tp.window_clamp and tp.window_clamp < val:
+                    tp.window_clamp = val
         if sk.tp is not None and sk.tw is None and sk.tp.receive_queue and len(sk.tp.receive_queue) >= sk.sk_rcvlowat:
             sk.data_ready()  # tcp_set_rcvlowat wakes a reader the new mark satisfies
 
@@ -894,7 +918,7 @@ def do_tcp_getsockopt(sk: TcpSock, optname: int, opt: OptBuf) -> int:
     tp = sk.tp if sk.tw is None else None
     state = sk.sk_state
     if optname == uapi.TCP_MAXSEG:
-        val = tp.mss_cache if tp is not None else TCP_MSS_DEFAULT
+        val = tp.mss_cache if tp is not None else sk.tcp_kept.mss_cache
         if p.user_mss and (1 << state) & tcpf(TCP_CLOSE, TCP_LISTEN):
             val = p.user_mss
     elif optname == uapi.TCP_NODELAY:

@@ -5,7 +5,8 @@
 its state, the accept-queue length (tcpi_unacked) and backlog (tcpi_sacked),
 cwnd, reordering and the pacing rates; a socket with no connection yet
 reports tcp_init_sock's values (RTO 1 s, rttvar 250 ms, MSS 536, cwnd 10,
-ssthresh infinite, min_rtt ~0); a connection reports the core's fields
+ssthresh infinite, min_rtt ~0) and, once tcp_disconnect has run, the fields it
+keeps (``sk.tcp_kept``: MSS, route and window values, the unsent gap); a connection reports the core's fields
 (times in microseconds, ``tcpi_last_*`` in milliseconds since the event).
 The getsockopt caller truncates to its optlen.  Rates Linux samples per ACK
 (delivery rate, busy/limited times) are 0; the pacing rate is computed from
@@ -86,9 +87,16 @@ def tcp_get_info(sk: TcpSock) -> bytes:
         return _pack(f)
     now = sk.host.clock.now()
     f["app_limited_fo_fail"] = 1  # tcpi_delivery_rate_app_limited
-    if tp is None:  # tcp_init_sock's values
+    if tp is None:  # tcp_init_sock's values, or what tcp_disconnect left (TcpKept)
+        kept = sk.tcp_kept
         f["rto"] = TCP_TIMEOUT_INIT_US
-        f["snd_mss"] = 536
+        f["snd_mss"] = kept.mss_cache
+        f["rcv_mss"] = kept.rcv_mss
+        f["pmtu"] = kept.pmtu
+        f["advmss"] = kept.advmss
+        f["rcv_ssthresh"] = kept.rcv_ssthresh & U32
+        f["rcv_wnd"] = kept.rcv_wnd & U32
+        f["notsent_bytes"] = max(0, seq_sub(kept.write_seq, kept.snd_nxt))
         f["rttvar"] = TCP_TIMEOUT_INIT_US >> 2
         f["snd_ssthresh"] = 0x7FFFFFFF
         f["min_rtt"] = U32

@@ -46,6 +46,7 @@ from kernel.net.ipv4.tcp.conn import (
     ICSK_ACK_TIMER,
     MAX_TCP_WINDOW,
     TCP_ATO_MIN,
+    TCP_DELACK_MAX,
     TCP_INIT_CWND,
     TCP_MAX_QUICKACKS,
     TCP_MAX_WSCALE,
@@ -579,9 +580,11 @@ def _synsent(tp: TcpConn, seg: TcpSegment, now: float) -> bool:
         tp.set_state(RCV_SYN_ACK)
         _finish_connect(tp, now)
         if tp.ack_pingpong or tp.params.defer_accept:
+            # "save one ACK": scheduled, quickack mode, the delayed-ACK timer at TCP_DELACK_MAX outright
             inet_csk_schedule_ack(tp)
             tcp_enter_quickack_mode(tp)
-            _out.tcp_send_delayed_ack(tp, now)
+            tp.ack_pending |= ICSK_ACK_SCHED | ICSK_ACK_TIMER
+            tp.ack_timeout = now + TCP_DELACK_MAX
         else:
             tcp_send_ack_now(tp, now)
         if seg.payload or seg.fin:

@@ -49,7 +49,7 @@ from typing import Any
 
 from kernel import uapi
 from kernel.net.core.skbuff import CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, PACKET_HOST, SkBuff
-from kernel.net.ipv4.inet_sock import InetSock, ipv4_is_multicast, parse_sockaddr_in
+from kernel.net.ipv4.inet_sock import SOCK_BINDPORT_LOCK, InetSock, ipv4_is_multicast, parse_sockaddr_in
 from kernel.net.ipv4.tcp.conn import TcpConn
 from kernel.net.ipv4.tcp.inet_connection_sock import sk_acceptq_is_full
 from kernel.net.ipv4.tcp.segment import TcpSegment, between, seg_from_repr
@@ -373,6 +373,7 @@ def _clone_for_request(lsk: TcpSock, raddr: int, rport: int, laddr: int, dif: in
                  "uc_ttl", "tos", "pmtudisc", "mc_ttl", "mc_loop", "mc_index", "cmsg_flags", "recverr",
                  "freebind", "transparent", "inet_opt", "local_port_range"):
         setattr(child, name, getattr(lsk, name))
+    child.sk_userlocks &= ~SOCK_BINDPORT_LOCK  # sk_clone_lock: the port is the listener's, not the child's bind()
     child.sk_flags = set(lsk.sk_flags) - {SOCK_DEAD}
     child.sk_shutdown = lsk.sk_shutdown  # sk_clone_lock copies it (a listener's SHUT_WR reaches its children)
     child.inet_rcv_saddr = child.inet_saddr = laddr
@@ -491,7 +492,6 @@ def _ehash_insert(sk: TcpSock) -> None:
 def tcp_v4_connect(sk: InetSock, addr: bytes) -> int:
     """tcp_v4_connect: route, source, port, ISN, the SYN (see the module docstring)."""
     from kernel.net.ipv4 import route
-    from kernel.net.ipv4.inet_sock import SOCK_BINDPORT_LOCK
 
     assert isinstance(sk, TcpSock)
     if len(addr) < 16:
@@ -533,7 +533,9 @@ def tcp_v4_connect(sk: InetSock, addr: bytes) -> int:
     fl4.sport = sk.inet_sport
     sk.sk_dst_cache = rt
     _set_dst_mtu(sk, rt)
-    iss = getattr(sk, "tw_reuse_isn", 0) or secure_tcp_seq(net, sk.inet_saddr, daddr, sk.inet_sport, dport)
+    # tcp_twsk_unique's ISN, else the write_seq a tcp_disconnect left, else a fresh one (write_seq 0)
+    iss = (getattr(sk, "tw_reuse_isn", 0) or sk.tcp_kept.write_seq
+           or secure_tcp_seq(net, sk.inet_saddr, daddr, sk.inet_sport, dport))
     if hasattr(sk, "tw_reuse_isn"):
         del sk.tw_reuse_isn  # type: ignore[attr-defined]
     ts_off = secure_tcp_ts_off(net, sk.inet_saddr, daddr) if sk.tcp_params.timestamps == 1 else 0
@@ -544,6 +546,8 @@ def tcp_v4_connect(sk: InetSock, addr: bytes) -> int:
     if tw_ts is not None:
         tp.ts_recent, tp.ts_recent_stamp = tw_ts
         del sk.tw_ts_recent  # type: ignore[attr-defined]
+    if getattr(sk, "tcp_pingpong", False):
+        tp.ack_pingpong = 1  # TCP_QUICKACK 0 before connect: the handshake's last ACK is delayed
     sk.tp = tp
     # tcp_connect_init: a pending error (the ECONNRESET an AF_UNSPEC disconnect left) and SOCK_DONE go
     sk.sk_err = 0

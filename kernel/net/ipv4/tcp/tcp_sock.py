@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any
 
 from kernel import uapi
 from kernel.net.ipv4.inet_sock import SOCK_BINDPORT_LOCK, InetSock, ip_select_ttl
-from kernel.net.ipv4.tcp.conn import TcpConn, TcpEvent, TcpParams
+from kernel.net.ipv4.tcp.conn import TCP_MSS_DEFAULT, TcpConn, TcpEvent, TcpParams
 from kernel.net.ipv4.tcp.segment import TcpSegment, seg_header, seg_to_bytes
 from kernel.net.ipv4.tcp.states import TCP_CLOSE, TCP_ESTABLISHED, TCP_SYN_RECV, TCP_TIME_WAIT
 from kernel.net.sock import SEND_SHUTDOWN, SHUTDOWN_MASK, SOCK_DEAD, Proto
@@ -62,7 +62,7 @@ if TYPE_CHECKING:
     from kernel.net.core.skbuff import SkBuff
 
 __all__ = [
-    "TcpHashinfo", "TcpSock", "lock_sock", "release_sock", "tcp_hashinfo", "tcp_kick", "tcp_mib_add", "tcp_params_from_sysctl", "tcp_transmit",
+    "TcpHashinfo", "TcpKept", "TcpSock", "lock_sock", "release_sock", "tcp_hashinfo", "tcp_kick", "tcp_mib_add", "tcp_params_from_sysctl", "tcp_transmit",
     "tcp_transmit_raw",
 ]
 
@@ -200,11 +200,34 @@ def tcp_mib_add(net: Any, counts: dict[str, int]) -> None:
 
 # --- the socket ------------------------------------------------------------------------------
 
+@dataclass(slots=True)
+class TcpKept:
+    """What struct tcp_sock still holds while the socket has no connection (``sk.tp`` None): tcp_init_sock's
+    values, then what tcp_disconnect leaves (it keeps the tcp_sock; this emulation drops the ``TcpConn``).
+
+    tcp_disconnect moves ``write_seq`` on by max_window + 2 (1 if that wraps to 0) and leaves ``snd_nxt`` /
+    ``snd_una``: the next connect() starts its ISS there (tcp_v4_connect picks one only while write_seq is 0),
+    and meanwhile TCP_NOTSENT_LOWAT's poll test, SIOCOUTQ / SIOCOUTQNSD and tcpi_notsent_bytes see the gap.
+    ``mss_cache`` is TCP_MAXSEG's answer (tcp_connect_init's MSS survives), ``rcv_mss`` becomes TCP_MIN_MSS;
+    the route and window fields are TCP_INFO's."""
+
+    write_seq: int = 0
+    snd_nxt: int = 0
+    snd_una: int = 0
+    max_window: int = 0
+    mss_cache: int = TCP_MSS_DEFAULT
+    rcv_mss: int = 0
+    pmtu: int = 0
+    advmss: int = 0
+    rcv_ssthresh: int = 0
+    rcv_wnd: int = 0
+
+
 class TcpSock(InetSock):
     """struct tcp_sock (the socket half; the protocol state is ``tp``)."""
 
     # fields in slots (no per-instance dict for them: issue #8's memory per idle socket)
-    __slots__ = ("tcp_params", "sk_sndbuf", "sk_rcvbuf", "tp", "syn_queue", "listener", "accept_getname",
+    __slots__ = ("tcp_params", "sk_sndbuf", "sk_rcvbuf", "tp", "syn_queue", "listener", "tcp_kept",
                  "tcp_defer_connect", "tw", "ehash_key", "bound_port", "tcp_timer", "tcp_timer_when", "kicking",
                  "kick_again", "sock_owned", "sk_backlog")
 
@@ -225,12 +248,10 @@ class TcpSock(InetSock):
         self.sk_sndbuf = self.tcp_params.sndbuf
         self.sk_rcvbuf = self.tcp_params.rcvbuf
         self.tp: TcpConn | None = None
+        self.tcp_kept = TcpKept()  # the tcp_sock fields Linux keeps while there is no connection
         # listener (inet_connection_sock's icsk_accept_queue)
         self.syn_queue: dict[tuple[int, int, int, int], TcpSock] = {}
         self.listener: TcpSock | None = None  # a child's listener while it is on the SYN or accept queue
-        # set by inet_accept for the one getname accept itself makes (Linux's peer == 2: the address of a
-        # child reset while queued is still reported; a later getpeername is ENOTCONN)
-        self.accept_getname = False
         self.tcp_defer_connect = False  # TCP_FASTOPEN_CONNECT (kept for the socket layer)
         self.tw: Any = None  # the TIME-WAIT minisock that took over this socket's 4-tuple
         self.ehash_key: tuple[int, int, int, int] | None = None
