@@ -50,6 +50,10 @@ Sequences dropped because their outcome depends on timing or randomness
   pingpong decisions (TCP_QUICKACK's value, when the FIN it sends itself is
   acknowledged) hang on the wall-clock gap between steps; a loaded machine
   saw POLLRDHUP and TCP_QUICKACK differ;
+- ``quickack-off-connect``: a connect() from a socket that set TCP_QUICKACK 0
+  (pingpong mode in SYN-SENT): the handshake's last ACK then waits 200 ms of
+  the host's real time, so what the next steps see hangs on the wall-clock gap
+  between them; test_tcp_regressions.py checks that behaviour in one go;
 - getsockopt(TCP_QUICKACK) is set but never read back: its value is
   !inet_csk_in_pingpong_mode, which tcp_event_data_sent bumps only when a send
   follows a receive within the ACK timeout (ato): a timing question;
@@ -264,6 +268,7 @@ class TcpMachine(RuleBasedStateMachine):
         self.last: tuple = ("ok", None)
         self.listeners: dict[int, int] = {}  # handle -> backlog
         self.lingering: set[int] = set()  # handles with SO_LINGER on
+        self.quickack_off: set[int] = set()  # handles that set TCP_QUICKACK 0 (see quickack-off-connect)
         self.bound: set[int] = set()  # handles bound explicitly (SOCK_BINDPORT_LOCK)
 
     def make_emulated_net(self) -> Any:
@@ -475,6 +480,8 @@ class TcpMachine(RuleBasedStateMachine):
         self.do_connect(h, to)
 
     def do_connect(self, h: int, to: Any) -> None:
+        if h in self.quickack_off:
+            self.drop("quickack-off-connect")
         target = self.host.target(to)
         with contextlib.suppress(OSError):
             own = self._linux(h).getsockname()
@@ -570,6 +577,8 @@ class TcpMachine(RuleBasedStateMachine):
         level, name, values = OPTS[opt]
         value = data.draw(st.sampled_from(values), label="value")
         self.both(f"setsockopt(h{h}, {opt}, {value!r})", lambda side: side.sock(h).setsockopt(level, name, value))
+        if opt == "TCP_QUICKACK" and self.last[0] == "ok" and value == 0:
+            self.quickack_off.add(h)
         if opt == "SO_LINGER" and self.last[0] == "ok":
             if isinstance(value, bytes) and len(value) == 8 and struct.unpack("ii", value)[0]:
                 self.lingering.add(h)
