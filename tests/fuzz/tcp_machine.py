@@ -296,12 +296,6 @@ class TcpMachine(RuleBasedStateMachine):
         if bug in TCP_KNOWN_BUGS and trigger:
             self.drop(bug)
 
-    def _linux_state(self, h: int) -> int:
-        try:
-            return int(self._linux(h).getsockopt(SOL_TCP, socket.TCP_INFO, 104)[0])
-        except OSError:
-            return 0
-
     def drop(self, why: str) -> None:
         self.stats["guarded:" + why] += 1
         assume(False)
