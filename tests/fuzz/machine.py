@@ -109,15 +109,7 @@ def stats_for(label: str) -> Counter[str]:
 #: sequence at its trigger, or a signature in SIGNATURES dropping only a
 #: sequence whose mismatch is exactly its symptom.  When a bug is fixed,
 #: delete its entry and its guard: the machine covers that ground again.
-KNOWN_BUGS: dict[str, str] = {
-    "unix-gc-on-every-fput": (
-        "UnixOps.put runs unix_gc whenever a reference to an AF_UNIX file goes, so a dead in-flight cycle "
-        "is collected the moment its last fd closes (its peer sees EOF at once); Linux runs the GC only "
-        "from unix_release_sock of some socket (asynchronously) or from sendmsg past its in-flight "
-        "thresholds, so the cycle survives that close (kernel/net/unix/af_unix.py UnixOps.put).  Guarded by "
-        "the determinism guard " + "inflight-dead-cycle, which the machine needs anyway"
-    ),
-}
+KNOWN_BUGS: dict[str, str] = {}  # (unix-gc-on-every-fput was fixed: UnixOps.put runs no GC)
 
 
 #: the determinism guard (not a bug): see InflightModel

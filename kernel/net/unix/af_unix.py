@@ -286,9 +286,10 @@ class UnixOps(ProtoOps):
         unix_gc(sk.host)
 
     def put(self, sock: Socket) -> None:
-        """A reference to the file went (close of a dup, an fd): in-flight cycles may be orphaned."""
-        if sock.sk is not None:
-            unix_gc(sock.sk.host)
+        """A reference to the file went (close of a dup, an fd) but the socket lives on: no GC here.
+        Linux collects dead in-flight cycles only when some AF_UNIX socket is released
+        (unix_release_sock) or a sender passes the in-flight thresholds (wait_for_unix_gc), so a cycle
+        whose last fd just closed survives until then."""
 
     def bind(self, sock: Socket, addr: bytes) -> int:
         return unix_bind(sock, addr)
