@@ -51,6 +51,7 @@ import signal
 import socket
 import struct
 import uuid
+import warnings
 from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -190,6 +191,39 @@ def _outcome_of_exception(exc: BaseException) -> tuple:
     if isinstance(exc, OSError) and exc.errno is not None:
         return ("err", errno.errorcode.get(exc.errno, str(exc.errno)))
     return ("exc", type(exc).__name__)
+
+
+def run_step(op: Callable[[], Any]) -> tuple:
+    """One side's step under the STEP_SECONDS alarm, warnings silenced: ("ok", value), ("HUNG",),
+    or the outcome of the exception it raised (the UDP and TCP machines' lockstep)."""
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, STEP_SECONDS)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ("ok", op())
+    except Overtime:
+        return ("HUNG",)
+    except Exception as exc:
+        return _outcome_of_exception(exc)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def outcome_then_name(fn: Callable[[Any], Any], side: Any, h: int) -> tuple[tuple, Any]:
+    """A step that may autobind h: fn(side)'s outcome, then h's name (an Overtime goes on up)."""
+    try:
+        result: tuple = ("ok", fn(side))
+    except Overtime:
+        raise
+    except Exception as exc:
+        result = _outcome_of_exception(exc)
+    try:
+        name = side.addr(side.sock(h).getsockname())
+    except Exception as exc:
+        name = _outcome_of_exception(exc)
+    return result, name
 
 
 def _outcome_class(rule_name: str, outcome: tuple) -> str:
@@ -561,20 +595,7 @@ class UnixMachine(RuleBasedStateMachine):
         """A step that may autobind h (connect, send*): its outcome is fn's
         outcome and then h's name (SO_PASSCRED autobinds on both paths)."""
 
-        def op(side: Side) -> Any:
-            try:
-                result: tuple = ("ok", fn(side))
-            except Overtime:
-                raise
-            except Exception as exc:
-                result = _outcome_of_exception(exc)
-            try:
-                name = side.addr(side.sock(h).getsockname())
-            except Exception as exc:
-                name = _outcome_of_exception(exc)
-            return result, name
-
-        self.both(what, op, h, **args)
+        self.both(what, lambda side: outcome_then_name(fn, side, h), h, **args)
 
     def teardown(self) -> None:
         for side in (self.host, self.emu):

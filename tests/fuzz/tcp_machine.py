@@ -72,10 +72,8 @@ import errno
 import os
 import random
 import select
-import signal
 import socket
 import struct
-import warnings
 import zlib
 from collections.abc import Callable
 from typing import Any
@@ -84,7 +82,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, precondition, rule
 
-from .machine import STEP_SECONDS, HostNet, Overtime, _alarm, _outcome_of_exception, local_net, stats_for
+from .machine import HostNet, local_net, outcome_then_name, run_step, stats_for
 
 CI_EXAMPLES = 150
 CI_STEPS = 30
@@ -277,19 +275,7 @@ class TcpMachine(RuleBasedStateMachine):
     # --- lockstep ------------------------------------------------------------------
 
     def _run(self, side: TcpSide, op: Callable[[TcpSide], Any]) -> tuple:
-        previous = signal.signal(signal.SIGALRM, _alarm)
-        signal.setitimer(signal.ITIMER_REAL, STEP_SECONDS)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                return ("ok", op(side))
-        except Overtime:
-            return ("HUNG",)
-        except Exception as exc:
-            return _outcome_of_exception(exc)
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
+        return run_step(lambda: op(side))
 
     def guard(self, bug: str, trigger: bool) -> None:
         """Drop the sequence at a known bug's trigger."""
@@ -334,20 +320,7 @@ class TcpMachine(RuleBasedStateMachine):
             return None
 
     def with_name(self, what: str, h: int, fn: Callable[[TcpSide], Any], **args: Any) -> tuple:
-        def op(side: TcpSide) -> Any:
-            try:
-                result: tuple = ("ok", fn(side))
-            except Overtime:
-                raise
-            except Exception as exc:
-                result = _outcome_of_exception(exc)
-            try:
-                name = side.addr(side.sock(h).getsockname())
-            except Exception as exc:
-                name = _outcome_of_exception(exc)
-            return result, name
-
-        return self.both(what, op, autobind=h, **args)
+        return self.both(what, lambda side: outcome_then_name(fn, side, h), autobind=h, **args)
 
     def teardown(self) -> None:
         for side in (self.host, self.emu):

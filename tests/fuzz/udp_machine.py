@@ -59,10 +59,8 @@ import errno
 import os
 import random
 import select
-import signal
 import socket
 import struct
-import warnings
 import zlib
 from collections.abc import Callable
 from typing import Any
@@ -71,7 +69,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, precondition, rule
 
-from .machine import STEP_SECONDS, HostNet, Overtime, _alarm, _outcome_of_exception, local_net, stats_for
+from .machine import HostNet, local_net, outcome_then_name, run_step, stats_for
 
 # --------------------------------------------------------------------- config
 
@@ -335,19 +333,7 @@ class UdpMachine(RuleBasedStateMachine):
     # --- lockstep ------------------------------------------------------------------
 
     def _run(self, side: UdpSide, op: Callable[[UdpSide], Any]) -> tuple:
-        previous = signal.signal(signal.SIGALRM, _alarm)
-        signal.setitimer(signal.ITIMER_REAL, STEP_SECONDS)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                return ("ok", op(side))
-        except Overtime:
-            return ("HUNG",)
-        except Exception as exc:
-            return _outcome_of_exception(exc)
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
+        return run_step(lambda: op(side))
 
     def both(self, what: str, op: Callable[[UdpSide], Any], named: bool = False, autobind: int | None = None,
              **args: Any) -> tuple:
@@ -413,21 +399,7 @@ class UdpMachine(RuleBasedStateMachine):
 
     def with_name(self, what: str, h: int, fn: Callable[[UdpSide], Any], **args: Any) -> tuple:
         """A step that may autobind h: its outcome is fn's, then h's name."""
-
-        def op(side: UdpSide) -> Any:
-            try:
-                result: tuple = ("ok", fn(side))
-            except Overtime:
-                raise
-            except Exception as exc:
-                result = _outcome_of_exception(exc)
-            try:
-                name = side.addr(side.sock(h).getsockname())
-            except Exception as exc:
-                name = _outcome_of_exception(exc)
-            return result, name
-
-        return self.both(what, op, named=True, autobind=h, **args)
+        return self.both(what, lambda side: outcome_then_name(fn, side, h), named=True, autobind=h, **args)
 
     def teardown(self) -> None:
         for side in (self.host, self.emu):
