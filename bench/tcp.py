@@ -19,28 +19,13 @@ from __future__ import annotations
 
 import random
 import socket as stdlib_socket
-import struct
-from collections.abc import Coroutine
 from typing import Any
 
 from bench.timing import Op
+from bench.udp import _sockaddr_in, run_now
 
 CHUNK = 256 * 1024
 _DATA = bytes(range(256)) * (CHUNK // 256)
-
-
-def run_now(coro: Coroutine[Any, Any, int]) -> int:
-    """Run a syscall coroutine that never waits; its return value."""
-    try:
-        coro.send(None)
-    except StopIteration as done:
-        return int(done.value)
-    coro.close()
-    raise RuntimeError("a syscall that should not block did")
-
-
-def _sockaddr_in(addr: str, port: int) -> bytes:
-    return struct.pack("=H", stdlib_socket.AF_INET) + struct.pack("!H4s8x", port, stdlib_socket.inet_aton(addr))
 
 
 class EmulatedBulk:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -36,6 +37,18 @@ READY_SECONDS = 30.0
 STOP_SECONDS = 15.0
 _READY = re.compile(r"listen=(\S+)")
 CI_SEED = 20261123
+
+
+def free_ports(n: int) -> list[int]:
+    """n TCP ports on 127.0.0.1 that were free a moment ago (held together so they differ)."""
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in socks]
+    finally:
+        for s in socks:
+            s.close()
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import errno
 import io
-import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -27,18 +26,13 @@ import pytest
 
 import client.aio
 from client import lab as labtools
+from tests.conftest import free_ports
 
 LAB2 = Path(__file__).resolve().parents[2] / "client" / "examples" / "lab2.yml"
 IP_A, IP_B = "10.0.0.1", "10.0.0.2"
 MIB = 1 << 20
 
 
-def _free_ports(n: int) -> list[int]:
-    socks = [socket.create_server(("127.0.0.1", 0)) for _ in range(n)]
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +42,7 @@ def two_hosts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, s
     d = tmp_path_factory.mktemp("aio-lab2")
     mp = pytest.MonkeyPatch()
     mp.setenv("SOCKETLAB_STATE_DIR", str(d))
-    pa, pb = _free_ports(2)
+    pa, pb = free_ports(2)
     topo = LAB2.read_text().replace("port: 50071}", f"port: {pa}}}").replace("port: 50072}", f"port: {pb}}}")
     (d / "lab2.yml").write_text(topo)
     err = io.StringIO()

@@ -29,6 +29,7 @@ import pytest
 import client
 from client import lab as labtools
 from client._patch import current
+from tests.conftest import free_ports
 
 
 def _path() -> str:
@@ -186,12 +187,6 @@ def test_patch_on_a_local_host() -> None:
 LAB2 = Path(__file__).resolve().parents[2] / "client" / "examples" / "lab2.yml"
 
 
-def _free_ports(n: int) -> list[int]:
-    socks = [socket.create_server(("127.0.0.1", 0)) for _ in range(n)]
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
 
 
 @pytest.fixture(scope="module")
@@ -201,7 +196,7 @@ def two_hosts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, s
     d = tmp_path_factory.mktemp("lab2")
     mp = pytest.MonkeyPatch()
     mp.setenv("SOCKETLAB_STATE_DIR", str(d))
-    pa, pb = _free_ports(2)
+    pa, pb = free_ports(2)
     topo = LAB2.read_text().replace("port: 50071}", f"port: {pa}}}").replace("port: 50072}", f"port: {pb}}}")
     (d / "lab2.yml").write_text(topo)
     err = io.StringIO()

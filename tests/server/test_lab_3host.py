@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import io
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -19,6 +18,7 @@ import pytest
 import client
 from client import cli
 from client import lab as labtools
+from tests.conftest import free_ports
 
 pytest.importorskip("server.link_service", reason="the Link service (server/link_service.py) has not landed")
 
@@ -47,14 +47,6 @@ links:
 """
 
 
-def _free_ports(n: int) -> list[int]:
-    socks = [socket.socket() for _ in range(n)]
-    for s in socks:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +54,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     d = tmp_path_factory.mktemp("lab3")
     mp = pytest.MonkeyPatch()
     mp.setenv("SOCKETLAB_STATE_DIR", str(d))
-    p0, p1, p2 = _free_ports(3)
+    p0, p1, p2 = free_ports(3)
     path = d / "lab.yml"
     path.write_text(TOPOLOGY.format(p0=p0, p1=p1, p2=p2))
     out, err = io.StringIO(), io.StringIO()

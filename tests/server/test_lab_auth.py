@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,6 +20,7 @@ import client
 from client import lab as labtools
 from kernel.host import Host
 from server.topology import TopologyError, parse_topology
+from tests.conftest import free_ports
 
 LINK_TOKEN = "link-0123456789abcdef"
 ADMIN_TOKEN = "admin-0123456789abcdef"
@@ -46,14 +46,6 @@ links:
 """
 
 
-def _free_ports(n: int) -> list[int]:
-    socks = [socket.socket() for _ in range(n)]
-    for s in socks:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +53,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     d = tmp_path_factory.mktemp("authlab")
     mp = pytest.MonkeyPatch()
     mp.setenv("SOCKETLAB_STATE_DIR", str(d))
-    p0, p1 = _free_ports(2)
+    p0, p1 = free_ports(2)
     path = d / "lab.yml"
     path.write_text(TOPOLOGY.format(p0=p0, p1=p1, admin=ADMIN_TOKEN, user=USER_TOKEN, link=LINK_TOKEN))
     err = io.StringIO()

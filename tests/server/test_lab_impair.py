@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import math
-import socket
 import statistics
 from collections.abc import Iterator
 from typing import Any
@@ -22,6 +21,7 @@ import pytest
 import client
 from client import cli
 from client import lab as labtools
+from tests.conftest import free_ports
 
 TOPOLOGY = """\
 name: impairlab
@@ -40,14 +40,6 @@ links:
 """
 
 
-def _free_ports(n: int) -> list[int]:
-    socks = [socket.socket() for _ in range(n)]
-    for s in socks:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +47,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     d = tmp_path_factory.mktemp("impairlab")
     mp = pytest.MonkeyPatch()
     mp.setenv("SOCKETLAB_STATE_DIR", str(d))
-    p0, p1 = _free_ports(2)
+    p0, p1 = free_ports(2)
     path = d / "lab.yml"
     path.write_text(TOPOLOGY.format(p0=p0, p1=p1))
     err = io.StringIO()

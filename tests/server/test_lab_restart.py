@@ -16,7 +16,6 @@ import io
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -30,6 +29,7 @@ import pytest
 import client
 from client import cli
 from client import lab as labtools
+from tests.conftest import free_ports
 
 TOPOLOGY = """\
 name: restartlab
@@ -57,20 +57,12 @@ links:
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _free_ports(n: int) -> list[int]:
-    socks = [socket.socket() for _ in range(n)]
-    for s in socks:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
 
 
 @pytest.fixture()
 def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     monkeypatch.setenv("SOCKETLAB_STATE_DIR", str(tmp_path))
-    p0, p1, p2 = _free_ports(3)
+    p0, p1, p2 = free_ports(3)
     path = tmp_path / "lab.yml"
     path.write_text(TOPOLOGY.format(p0=p0, p1=p1, p2=p2))
     err = io.StringIO()

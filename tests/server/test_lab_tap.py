@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ import pytest
 import client
 from client import lab as labtools
 from server.topology import TopologyError, parse_topology
+from tests.conftest import free_ports
 
 TOPOLOGY = """\
 name: taplab
@@ -67,16 +67,10 @@ def scratch_netns() -> Iterator[str]:
         subprocess.run(["ip", "netns", "del", name], capture_output=True, timeout=30)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_socketlabd_topology_with_a_tap_nic(tmp_path: Any, monkeypatch: pytest.MonkeyPatch,
                                             scratch_netns: str) -> None:
     monkeypatch.setenv("SOCKETLAB_STATE_DIR", str(tmp_path))
-    port = _free_port()
+    port = free_ports(1)[0]
     path = tmp_path / "lab.yml"
     path.write_text(TOPOLOGY.format(port=port, ifname="sltap0", netns=scratch_netns))
     err = io.StringIO()

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime
 import io
 import ipaddress
-import socket
 import subprocess
 import sys
 import time
@@ -36,7 +35,7 @@ import client
 from client import lab as labtools
 from client._grpc import TlsConfig
 from server.topology import load_topology, parse_topology
-from tests.conftest import REPO
+from tests.conftest import REPO, free_ports
 
 TOPOLOGY = """\
 name: {name}
@@ -96,14 +95,6 @@ def make_pki(d: Path) -> dict[str, str]:
     }
 
 
-def _free_ports(n: int) -> list[int]:
-    socks = [socket.socket() for _ in range(n)]
-    for s in socks:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +103,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     mp = pytest.MonkeyPatch()
     mp.setenv("SOCKETLAB_STATE_DIR", str(d / "state"))
     pki = make_pki(d)
-    p0, p1 = _free_ports(2)
+    p0, p1 = free_ports(2)
     path = d / "lab.yml"  # the tls paths are relative: resolved against the file's directory
     path.write_text(TOPOLOGY.format(name="tlslab", p0=p0, p1=p1))
     err = io.StringIO()
@@ -187,7 +178,7 @@ def test_wrong_ca_is_refused(lab: dict[str, Any]) -> None:
 def test_link_to_a_daemon_trusting_another_ca_stays_down(lab: dict[str, Any]) -> None:
     d: Path = lab["dir"]
     pki = lab["pki"]
-    p0, p1 = _free_ports(2)
+    p0, p1 = free_ports(2)
     path = d / "lab2.yml"
     path.write_text(TOPOLOGY.format(name="tlslab2", p0=p0, p1=p1))
     procs = [

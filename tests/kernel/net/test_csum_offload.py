@@ -14,7 +14,7 @@ from scapy.layers.inet import TCP
 from scapy.layers.l2 import ARP, Ether
 from scapy.utils import PcapReader
 
-from bench.tcp import _sockaddr_in, run_now
+from bench.udp import _sockaddr_in, run_now
 from kernel.clock import ManualClock
 from kernel.drivers.net.channel import channel_dev
 from kernel.drivers.net.veth import veth_pair

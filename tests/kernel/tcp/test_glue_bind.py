@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from kernel import uapi
+from tests.conftest import free_ports
 
 OPTS = [(0, 0), (1, 0), (0, 1), (1, 1)]
 ADDRS = [("127.0.0.1", "127.0.0.1"), ("0.0.0.0", "127.0.0.1"), ("127.0.0.1", "0.0.0.0"),
@@ -77,17 +78,11 @@ async def emu_case(rig: Any, a_opts: tuple[int, int], b_opts: tuple[int, int], a
         await rig.ok("close", fd=b)
 
 
-def _free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = int(s.getsockname()[1])
-    s.close()
-    return port
 
 
 @pytest.fixture(scope="module")
 def linux_matrix() -> dict[int, str]:
-    port = _free_port()
+    port = free_ports(1)[0]
     try:
         return {i: host_case(*case, port) for i, case in enumerate(CASES)}
     except OSError as e:  # e.g. no 127.0.0.2 on this machine's lo
