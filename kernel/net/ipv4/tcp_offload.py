@@ -29,13 +29,13 @@ from __future__ import annotations
 import struct
 
 from kernel.net.core.skbuff import CHECKSUM_NONE, SkBuff, skb_from_frame
-from kernel.net.wire.checksum import internet_checksum, pseudo_header_sum
+from kernel.net.ipv4.ip_output import ip_send_check
+from kernel.net.wire.tcp import tcp_checksum
 
 __all__ = ["GSO_MAX_SIZE", "gso_fits", "tcp4_gso_segment"]
 
 GSO_MAX_SIZE = 65536  # dev->gso_max_size: the IPv4 total length limit
 _FIN, _PSH, _CWR = 0x01, 0x08, 0x80
-_IPPROTO_TCP = 6
 
 
 def gso_fits(skb: SkBuff, mtu: int) -> bool:
@@ -74,8 +74,7 @@ def tcp4_gso_segment(skb: SkBuff, with_l2: bool) -> list[SkBuff]:
         ip = bytearray(iph)
         struct.pack_into("!H", ip, 2, ihl + thl + len(chunk))
         struct.pack_into("!H", ip, 4, (id0 + i) & 0xFFFF)
-        ip[10:12] = b"\0\0"
-        struct.pack_into("!H", ip, 10, internet_checksum(ip))
+        ip_send_check(ip, 0, ihl)
         tcp = bytearray(tcph)
         struct.pack_into("!I", tcp, 4, (seq0 + i * mss) & 0xFFFFFFFF)
         f = flags
@@ -86,8 +85,7 @@ def tcp4_gso_segment(skb: SkBuff, with_l2: bool) -> list[SkBuff]:
         tcp[13] = f
         tcp[16:18] = b"\0\0"
         seg = tcp + chunk
-        c = internet_checksum(seg, pseudo_header_sum(saddr, daddr, _IPPROTO_TCP, len(seg)))
-        struct.pack_into("!H", seg, 16, c)
+        struct.pack_into("!H", seg, 16, tcp_checksum(seg, saddr, daddr))
         frame = bytearray(l2) + ip + seg
         s = skb_from_frame(frame, skb.dev)
         s.mac_header = 0 if l2 else -1
