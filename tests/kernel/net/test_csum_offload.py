@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import random
+from collections.abc import Callable
 from typing import Any
 
 from scapy.layers.inet import TCP
@@ -21,6 +22,7 @@ from kernel.drivers.net.veth import veth_pair
 from kernel.host import Host
 from kernel.net import socket as net
 from kernel.net.core.capture import start_capture
+from kernel.net.core.dev import NetDevice
 from kernel.net.core.skbuff import CHECKSUM_NONE, CHECKSUM_PARTIAL, skb_checksum_help
 from kernel.net.ipv4.devinet import inet_insert_ifa
 from kernel.net.ipv4.tcp.segment import ACK, PSH, TcpSegment
@@ -34,18 +36,19 @@ A, B = ip_aton("10.0.0.1"), ip_aton("10.0.0.2")
 
 
 class Pair:
-    """Two hosts on a veth pair (eth0 each), a connected TCP pair A -> B."""
+    """Two hosts joined on their eth0 (a veth pair, or what ``link(a, b)`` returns: the two NICs),
+    a connected TCP pair A -> B."""
 
-    def __init__(self) -> None:
+    def __init__(self, link: Callable[[Host, Host], tuple[NetDevice, NetDevice]] | None = None) -> None:
         self.clock = ManualClock()
         self.a = Host(clock=self.clock, name="a", rng=random.Random(1))
         self.b = Host(clock=self.clock, name="b", rng=random.Random(2))
-        self.da, self.db = veth_pair(self.a.netns, "eth0", self.b.netns, "eth0")
+        if link is None:
+            self.da, self.db = veth_pair(self.a.netns, "eth0", self.b.netns, "eth0")
+        else:
+            self.da, self.db = link(self.a, self.b)
         assert inet_insert_ifa(self.a.netns, self.da, A, 24, broadcast=-1) == 0
         assert inet_insert_ifa(self.b.netns, self.db, B, 24, broadcast=-1) == 0
-        self._connect()
-
-    def _connect(self) -> None:
         self.pa, self.pb = self.a.spawn(), self.b.spawn()
         lfd = run_now(net.sys_socket(self.pb, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0))
         assert run_now(net.sys_bind(self.pb, lfd, _sockaddr_in("10.0.0.2", 5001))) == 0

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import random
+from typing import Any
 
 from scapy.layers.inet import IP, TCP
 from scapy.layers.l2 import Ether
@@ -11,7 +12,6 @@ from scapy.utils import PcapReader
 from kernel.net.core.capture import start_capture
 from kernel.net.core.skbuff import skb_from_frame
 from kernel.net.ipv4.tcp_offload import tcp4_gso_segment
-from kernel.net.wire.ipv4 import ip_aton
 from tests.kernel.net.test_csum_offload import Pair
 
 
@@ -88,30 +88,23 @@ def test_gso_segment_cuts_like_linux() -> None:
 def test_peerlink_carries_super_packets_both_ways() -> None:
     """A peer link does TSO: the sender's NIC passes super-packets (checksum completed: the bytes leave
     the process), the far NIC takes a TCP frame over the MTU as one (gso_size from the agreed MTU)."""
-    from kernel.clock import ManualClock
     from kernel.drivers.net.peerlink import peerlink_attach, peerlink_newlink, peerlink_rx
-    from kernel.host import Host
-    from kernel.net.ipv4.devinet import inet_insert_ifa
 
-    p = Pair.__new__(Pair)
-    p.clock = ManualClock()
-    p.a = Host(clock=p.clock, name="a", rng=random.Random(1))
-    p.b = Host(clock=p.clock, name="b", rng=random.Random(2))
-    ea = peerlink_newlink(p.a, "eth0")
-    eb = peerlink_newlink(p.b, "eth0")
     sizes: list[int] = []
 
-    def a_to_b(frame: bytes) -> bool:
-        sizes.append(len(frame))
-        return peerlink_rx(eb, frame) == 0
+    def link(a: Any, b: Any) -> tuple[Any, Any]:
+        ea, eb = peerlink_newlink(a, "eth0"), peerlink_newlink(b, "eth0")
 
-    peerlink_attach(ea, a_to_b)
-    peerlink_attach(eb, lambda frame: peerlink_rx(ea, frame) == 0)
-    assert inet_insert_ifa(p.a.netns, ea, ip_aton("10.0.0.1"), 24, broadcast=-1) == 0
-    assert inet_insert_ifa(p.b.netns, eb, ip_aton("10.0.0.2"), 24, broadcast=-1) == 0
-    p.da, p.db = ea, eb
-    Pair._connect(p)
-    cap = start_capture(eb)
+        def a_to_b(frame: bytes) -> bool:
+            sizes.append(len(frame))
+            return peerlink_rx(eb, frame) == 0
+
+        peerlink_attach(ea, a_to_b)
+        peerlink_attach(eb, lambda frame: peerlink_rx(ea, frame) == 0)
+        return ea, eb
+
+    p = Pair(link)
+    cap = start_capture(p.db)
     _bulk(p, 1 << 20)
     cap.stop()
     assert max(sizes) > 1514
